@@ -32,5 +32,6 @@ export interface ContentType<T> {
   encode(value: T): Uint8Array;
   /** Throws (with a message naming what is wrong) when the bytes are not a value of this type. */
   decode(bytes: Uint8Array): T;
-  readonly merge: Merge<T>;
+  /** Declared as a method so a ContentType<number> can stand where a ContentType<unknown> is expected (schemas). */
+  merge(base: T | undefined, ours: T, theirs: T): MergeResult<T>;
 }

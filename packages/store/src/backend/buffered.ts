@@ -1,0 +1,45 @@
+import type { ObjectStore } from './types.js';
+import type { ObjectId } from '../git/id.js';
+import type { ObjectType, RawObject } from '../git/object.js';
+
+/**
+ * Holds new objects in memory over another ObjectStore until `flush`, which hands them over in one
+ * writeBatch (one packfile on disk). Bulk imports use it, as git fast-import does, so that thousands
+ * of commits do not become tens of thousands of loose files.
+ */
+export class BufferedObjects implements ObjectStore {
+  private pending = new Map<ObjectId, RawObject>();
+
+  constructor(private readonly inner: ObjectStore) {}
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  hash(type: ObjectType, body: Uint8Array): ObjectId {
+    return this.inner.hash(type, body);
+  }
+  async read(id: ObjectId): Promise<RawObject | undefined> {
+    return this.pending.get(id) ?? this.inner.read(id);
+  }
+  async has(id: ObjectId): Promise<boolean> {
+    return this.pending.has(id) || this.inner.has(id);
+  }
+  async write(type: ObjectType, body: Uint8Array): Promise<ObjectId> {
+    const id = this.hash(type, body);
+    if (!this.pending.has(id)) this.pending.set(id, { type, body });
+    return id;
+  }
+  async writeBatch(objects: readonly RawObject[]): Promise<ObjectId[]> {
+    const ids: ObjectId[] = [];
+    for (const o of objects) ids.push(await this.write(o.type, o.body));
+    return ids;
+  }
+  /** Stores everything pending in the inner store, as one batch. */
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    await this.inner.writeBatch(batch);
+    this.pending = new Map();
+  }
+}

@@ -1,0 +1,51 @@
+import * as zlib from 'node:zlib';
+import type { Zlib } from '../../git/pack/types.js';
+
+/** What inflateSync returns with `info: true`; @types/node declares only the Buffer form. */
+interface InflateInfo {
+  buffer: Buffer;
+  engine: { bytesWritten: number };
+}
+
+/**
+ * inflateSync hands back a view into a 16 KiB chunk even for a 100-byte object; callers cache
+ * bodies, so copy small results out rather than pin the whole chunk.
+ */
+function tight(buf: Buffer): Uint8Array {
+  const view = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+  return buf.buffer.byteLength > buf.length * 2 + 1024 ? view.slice() : view;
+}
+
+/** CRC-32 (zlib's polynomial) for Node 20 releases before 20.15, which lack zlib.crc32. */
+let table: Uint32Array | undefined;
+function portableCrc32(data: Uint8Array, initial = 0): number {
+  if (!table) {
+    table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      table[n] = c >>> 0;
+    }
+  }
+  let crc = ~initial;
+  for (let i = 0; i < data.length; i++) crc = table[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
+  return ~crc >>> 0;
+}
+
+const nativeCrc32: ((data: Uint8Array, value?: number) => number) | undefined =
+  typeof zlib.crc32 === 'function' ? zlib.crc32 : undefined;
+
+/** Zlib for the pack code, backed by node:zlib. Errors (truncated or corrupt streams) are thrown as they come. */
+export const nodeZlib: Zlib = {
+  inflate(data) {
+    const { buffer, engine } = zlib.inflateSync(data, { info: true }) as unknown as InflateInfo;
+    return { out: tight(buffer), consumed: engine.bytesWritten };
+  },
+  deflate(data, level) {
+    const out = zlib.deflateSync(data, level === undefined ? {} : { level });
+    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  },
+  crc32(data, initial = 0) {
+    return nativeCrc32 ? nativeCrc32(data, initial) >>> 0 : portableCrc32(data, initial);
+  },
+};

@@ -1,0 +1,39 @@
+/**
+ * A least-recently-used map bounded by a total weight (entries count 1 each unless weighed).
+ * Git objects never change, so cached parsed trees and commits never need invalidation.
+ */
+export class Lru<K, V> {
+  private readonly map = new Map<K, { value: V; weight: number }>();
+  private total = 0;
+  constructor(private readonly capacity: number, private readonly weigh: (v: V) => number = () => 1) {}
+
+  get(key: K): V | undefined {
+    const e = this.map.get(key);
+    if (!e) return undefined;
+    // Re-insert so iteration order (oldest first) reflects use.
+    this.map.delete(key);
+    this.map.set(key, e);
+    return e.value;
+  }
+
+  set(key: K, value: V): void {
+    const old = this.map.get(key);
+    if (old) {
+      this.total -= old.weight;
+      this.map.delete(key);
+    }
+    const weight = this.weigh(value);
+    if (weight > this.capacity) return;
+    this.map.set(key, { value, weight });
+    this.total += weight;
+    for (const [k, e] of this.map) {
+      if (this.total <= this.capacity) break;
+      this.map.delete(k);
+      this.total -= e.weight;
+    }
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * Pack index files (pack-*.idx, gitformat-pack "version 1" and "version 2"): for every object in a
+ * pack, its id and the offset of its entry, sorted by id, with a 256-entry fan-out table on the
+ * first id byte so a lookup is a binary search over a small range.
+ */
+import { fromHex, toHex } from '../bytes.js';
+import type { ObjectId } from '../id.js';
+import type { Sha1 } from '../object.js';
+import { StoreError } from '../../errors.js';
+
+const ID_BYTES = 20;
+const FANOUT_BYTES = 256 * 4;
+/** "\377tOc": version 2 indexes start with this, which no version 1 fan-out could (it would claim ~4G objects). */
+const V2_MAGIC = 0xff744f63;
+/** Offsets with this bit set are indexes into the 64-bit large-offset table (v2). */
+const LARGE_FLAG = 0x80000000;
+
+/** Hex digit value by char code, -1 for anything else. */
+const NIBBLE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
+for (let i = 0; i < 6; i++) NIBBLE[97 + i] = 10 + i;
+
+export interface PackIndexEntry {
+  id: ObjectId;
+  offset: number;
+  crc32: number;
+}
+
+export interface ParseIndexOptions {
+  /** When given, the index's own trailing checksum is verified too (costs a hash over the whole file). */
+  sha1?: Sha1;
+}
+
+function corrupt(file: string, why: string): StoreError {
+  return new StoreError('corrupt-pack', `${file}: bad pack index: ${why}`, { file });
+}
+
+export class PackIndex {
+  readonly file: string;
+  readonly version: 1 | 2;
+  readonly count: number;
+  /** The SHA-1 of the pack this index describes (its trailer), as hex. */
+  readonly packChecksum: string;
+
+  private readonly bytes: Uint8Array;
+  private readonly view: DataView;
+  /** fanout[b] = number of ids whose first byte is <= b. */
+  private readonly fanout: Uint32Array;
+  private readonly idsAt: number;
+  /** v1 interleaves a 4-byte offset before each id; v2 packs ids densely. */
+  private readonly idStride: number;
+  private readonly offsetsAt: number;
+  private readonly crcAt: number;
+  private readonly largeAt: number;
+  /** The id being looked up, decoded once per find so probes compare bytes, not strings. */
+  private readonly probe = new Uint8Array(ID_BYTES);
+
+  private constructor(
+    file: string, bytes: Uint8Array, version: 1 | 2, fanout: Uint32Array,
+    layout: { idsAt: number; idStride: number; offsetsAt: number; crcAt: number; largeAt: number },
+  ) {
+    this.file = file;
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.version = version;
+    this.fanout = fanout;
+    this.count = fanout[255]!;
+    this.idsAt = layout.idsAt;
+    this.idStride = layout.idStride;
+    this.offsetsAt = layout.offsetsAt;
+    this.crcAt = layout.crcAt;
+    this.largeAt = layout.largeAt;
+    this.packChecksum = toHex(bytes, bytes.length - 2 * ID_BYTES, bytes.length - ID_BYTES);
+  }
+
+  /**
+   * Parses an index, checking its layout: size, fan-out monotonic and consistent with the ids, ids
+   * strictly sorted, large-offset references in range. Throws StoreError('corrupt-pack') naming `file`.
+   */
+  static parse(bytes: Uint8Array, file: string, options: ParseIndexOptions = {}): PackIndex {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (bytes.length < 8) throw corrupt(file, `only ${bytes.length} bytes`);
+    const v2 = view.getUint32(0) === V2_MAGIC;
+    let index: PackIndex;
+    if (v2) {
+      const version = view.getUint32(4);
+      if (version !== 2) throw corrupt(file, `unsupported version ${version}`);
+      const fanout = readFanout(view, 8, file);
+      const n = fanout[255]!;
+      const idsAt = 8 + FANOUT_BYTES;
+      const crcAt = idsAt + n * ID_BYTES;
+      const offsetsAt = crcAt + n * 4;
+      const largeAt = offsetsAt + n * 4;
+      const largeBytes = bytes.length - largeAt - 2 * ID_BYTES;
+      if (largeBytes < 0 || largeBytes % 8 !== 0) {
+        throw corrupt(file, `${bytes.length} bytes cannot hold ${n} objects (truncated?)`);
+      }
+      index = new PackIndex(file, bytes, 2, fanout, { idsAt, idStride: ID_BYTES, offsetsAt, crcAt, largeAt });
+      const largeCount = largeBytes / 8;
+      for (let i = 0; i < n; i++) {
+        const raw = view.getUint32(offsetsAt + i * 4);
+        if (raw & LARGE_FLAG && (raw & ~LARGE_FLAG) >= largeCount) {
+          throw corrupt(file, `object ${i} refers to large offset ${raw & ~LARGE_FLAG} of ${largeCount}`);
+        }
+      }
+    } else {
+      const fanout = readFanout(view, 0, file);
+      const n = fanout[255]!;
+      const expected = FANOUT_BYTES + n * (4 + ID_BYTES) + 2 * ID_BYTES;
+      if (bytes.length !== expected) {
+        throw corrupt(file, `${bytes.length} bytes where a version 1 index of ${n} objects has ${expected} (truncated?)`);
+      }
+      const idsAt = FANOUT_BYTES + 4;
+      index = new PackIndex(file, bytes, 1, fanout, {
+        idsAt, idStride: 4 + ID_BYTES, offsetsAt: FANOUT_BYTES, crcAt: -1, largeAt: -1,
+      });
+    }
+    index.checkIds();
+    if (options.sha1) {
+      const actual = options.sha1(bytes.subarray(0, bytes.length - ID_BYTES));
+      const stored = toHex(bytes, bytes.length - ID_BYTES);
+      if (actual !== stored) throw corrupt(file, `checksum is ${stored} but contents hash to ${actual}`);
+    }
+    return index;
+  }
+
+  /** Every id sits in the fan-out bucket of its first byte, and ids are strictly increasing. */
+  private checkIds(): void {
+    const { bytes, idsAt, idStride } = this;
+    let i = 0;
+    for (let b = 0; b < 256; b++) {
+      for (const end = this.fanout[b]!; i < end; i++) {
+        const at = idsAt + i * idStride;
+        if (bytes[at] !== b) throw corrupt(this.file, `object ${i} is outside its fan-out bucket`);
+        if (i > 0 && compareAt(bytes, at - idStride, bytes, at) >= 0) {
+          throw corrupt(this.file, `object ids are not sorted at ${i}`);
+        }
+      }
+    }
+  }
+
+  /** Position of `id` in sorted order, or -1. */
+  indexOf(id: ObjectId): number {
+    const probe = this.probe;
+    if (id.length !== 2 * ID_BYTES) return -1;
+    for (let k = 0; k < ID_BYTES; k++) {
+      const hi = NIBBLE[id.charCodeAt(2 * k)] ?? -1;
+      const lo = NIBBLE[id.charCodeAt(2 * k + 1)] ?? -1;
+      if (hi < 0 || lo < 0) return -1;
+      probe[k] = (hi << 4) | lo;
+    }
+    const first = probe[0]!;
+    let lo = first === 0 ? 0 : this.fanout[first - 1]!;
+    let hi = this.fanout[first]!;
+    const { bytes, idsAt, idStride } = this;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = idsAt + mid * idStride;
+      // The first byte is equal within a bucket, so compare from the second.
+      let c = 0;
+      for (let k = 1; k < ID_BYTES; k++) {
+        c = probe[k]! - bytes[at + k]!;
+        if (c !== 0) break;
+      }
+      if (c === 0) return mid;
+      if (c < 0) hi = mid;
+      else lo = mid + 1;
+    }
+    return -1;
+  }
+
+  /** The pack offset of the object's entry, or undefined when the pack does not hold it. */
+  find(id: ObjectId): number | undefined {
+    const i = this.indexOf(id);
+    return i < 0 ? undefined : this.offsetAt(i);
+  }
+
+  has(id: ObjectId): boolean {
+    return this.indexOf(id) >= 0;
+  }
+
+  idAt(i: number): ObjectId {
+    const at = this.idsAt + i * this.idStride;
+    return toHex(this.bytes, at, at + ID_BYTES);
+  }
+
+  offsetAt(i: number): number {
+    if (this.version === 1) return this.view.getUint32(this.offsetsAt + i * (4 + ID_BYTES));
+    const raw = this.view.getUint32(this.offsetsAt + i * 4);
+    if ((raw & LARGE_FLAG) === 0) return raw;
+    const at = this.largeAt + (raw & ~LARGE_FLAG) * 8;
+    const high = this.view.getUint32(at);
+    if (high >= 0x200000) throw corrupt(this.file, `object ${i} has an offset past 2^53`);
+    return high * 0x100000000 + this.view.getUint32(at + 4);
+  }
+
+  /** The CRC-32 of the object's packed bytes (v2 only; v1 indexes have none). */
+  crc32At(i: number): number | undefined {
+    return this.version === 1 ? undefined : this.view.getUint32(this.crcAt + i * 4);
+  }
+
+  *ids(): Iterable<ObjectId> {
+    for (let i = 0; i < this.count; i++) yield this.idAt(i);
+  }
+}
+
+function readFanout(view: DataView, at: number, file: string): Uint32Array {
+  if (view.byteLength < at + FANOUT_BYTES + 2 * ID_BYTES) throw corrupt(file, `only ${view.byteLength} bytes`);
+  const fanout = new Uint32Array(256);
+  let prev = 0;
+  for (let b = 0; b < 256; b++) {
+    const v = view.getUint32(at + b * 4);
+    if (v < prev) throw corrupt(file, `fan-out decreases at ${b}`);
+    fanout[b] = prev = v;
+  }
+  return fanout;
+}
+
+function compareAt(a: Uint8Array, ai: number, b: Uint8Array, bi: number): number {
+  for (let k = 0; k < ID_BYTES; k++) {
+    const c = a[ai + k]! - b[bi + k]!;
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+function writeHex(out: Uint8Array, at: number, hex: string): void {
+  for (let k = 0; k < ID_BYTES; k++) {
+    const hi = NIBBLE[hex.charCodeAt(2 * k)] ?? -1;
+    const lo = NIBBLE[hex.charCodeAt(2 * k + 1)] ?? -1;
+    if (hex.length !== 2 * ID_BYTES || hi < 0 || lo < 0) throw new TypeError(`not an object id: ${hex}`);
+    out[at + k] = (hi << 4) | lo;
+  }
+}
+
+/**
+ * A version 2 index for a pack whose trailer is `packChecksum` (20 bytes). Entries may come in any
+ * order; ids must be unique. Offsets of 2^31 and more go to the large-offset table, as git requires.
+ */
+export function encodePackIndex(entries: readonly PackIndexEntry[], packChecksum: Uint8Array, sha1: Sha1): Uint8Array {
+  if (packChecksum.length !== ID_BYTES) throw new TypeError(`pack checksum must be ${ID_BYTES} bytes`);
+  const sorted = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const n = sorted.length;
+  let large = 0;
+  for (const e of sorted) {
+    if (!Number.isSafeInteger(e.offset) || e.offset < 0) throw new TypeError(`bad pack offset ${e.offset}`);
+    if (e.offset >= LARGE_FLAG) large++;
+  }
+  const idsAt = 8 + FANOUT_BYTES;
+  const crcAt = idsAt + n * ID_BYTES;
+  const offsetsAt = crcAt + n * 4;
+  const largeAt = offsetsAt + n * 4;
+  const sumAt = largeAt + large * 8;
+  const out = new Uint8Array(sumAt + 2 * ID_BYTES);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, V2_MAGIC);
+  view.setUint32(4, 2);
+  const counts = new Uint32Array(256);
+  let nextLarge = 0;
+  for (let i = 0; i < n; i++) {
+    const e = sorted[i]!;
+    if (i > 0 && sorted[i - 1]!.id === e.id) {
+      throw new StoreError('corrupt-pack', `object ${e.id} appears twice in one pack`, { id: e.id });
+    }
+    writeHex(out, idsAt + i * ID_BYTES, e.id);
+    counts[out[idsAt + i * ID_BYTES]!]!++;
+    view.setUint32(crcAt + i * 4, e.crc32 >>> 0);
+    if (e.offset < LARGE_FLAG) {
+      view.setUint32(offsetsAt + i * 4, e.offset);
+    } else {
+      view.setUint32(offsetsAt + i * 4, (LARGE_FLAG | nextLarge) >>> 0);
+      view.setUint32(largeAt + nextLarge * 8, Math.floor(e.offset / 0x100000000));
+      view.setUint32(largeAt + nextLarge * 8 + 4, e.offset % 0x100000000);
+      nextLarge++;
+    }
+  }
+  let total = 0;
+  for (let b = 0; b < 256; b++) view.setUint32(8 + b * 4, (total += counts[b]!));
+  out.set(packChecksum, sumAt);
+  out.set(fromHex(sha1(out.subarray(0, sumAt + ID_BYTES))), sumAt + ID_BYTES);
+  return out;
+}

@@ -1,0 +1,349 @@
+/**
+ * Reads objects out of a pack (gitformat-pack) through its index, resolving OFS_DELTA and REF_DELTA
+ * chains. Pack data is read in chunks through RandomAccess, so one object never costs the whole file.
+ */
+import { applyDelta } from './delta.js';
+import type { PackIndex } from './pack-index.js';
+import type { RandomAccess, Zlib } from './types.js';
+import { toHex } from '../bytes.js';
+import type { ObjectId } from '../id.js';
+import { hashObject, type ObjectType, type RawObject, type Sha1 } from '../object.js';
+import { StoreError, isStoreError } from '../../errors.js';
+
+// Layout constants of pack files, shared with the writer.
+/** "PACK", a 4-byte version, a 4-byte object count. */
+export const HEADER_BYTES = 12;
+/** The SHA-1 of everything before it. */
+export const TRAILER_BYTES = 20;
+export const PACK_SIGNATURE: readonly number[] = [0x50, 0x41, 0x43, 0x4b];
+/** Entry type codes for whole objects (index = code); 0 and 5 are invalid. */
+export const TYPE_BY_CODE: readonly (ObjectType | undefined)[] = [undefined, 'commit', 'tree', 'blob', 'tag'];
+export const CODE_BY_TYPE: Readonly<Record<ObjectType, number>> = { commit: 1, tree: 2, blob: 3, tag: 4 };
+/** A delta whose base is `distance` bytes earlier in the same pack. */
+export const OFS_DELTA = 6;
+/** A delta whose base is named by id (in this pack, or elsewhere for a thin pack). */
+export const REF_DELTA = 7;
+
+export interface PackReaderOptions {
+  index: PackIndex;
+  pack: RandomAccess;
+  zlib: Zlib;
+  /** Named in every error, so a corrupt file can be found and removed. */
+  file: string;
+  /** Resolves REF_DELTA bases that are not in this pack (thin packs); without it they are errors. */
+  readExternal?: (id: ObjectId) => Promise<RawObject | undefined>;
+  /** Budget of the inflated-delta-base cache, in bytes (default 32 MiB). */
+  cacheBytes?: number;
+}
+
+/** One entry as stored: its header decoded and its zlib stream inflated (an object body or a delta). */
+interface Entry {
+  offset: number;
+  /** Pack type code: 1-4 are whole objects, OFS_DELTA and REF_DELTA are deltas. */
+  code: number;
+  data: Uint8Array;
+  baseOffset: number;
+  baseId: ObjectId | undefined;
+}
+
+interface Header {
+  code: number;
+  size: number;
+  /** Where the zlib stream starts, relative to the entry. */
+  length: number;
+  baseOffset: number;
+  baseId: ObjectId | undefined;
+}
+
+/** The first read of an entry; most trees, commits and deltas fit, so one read per entry is typical. */
+const FIRST_READ = 4096;
+/** No sane chain is this long; a longer one means REF_DELTA entries refer to each other in a cycle. */
+const MAX_CHAIN = 10_000;
+/** A base bigger than this share of the cache would just evict everything else. */
+const MAX_CACHED_SHARE = 4;
+
+/** zlib's deflateBound for its default settings, plus slack: no zlib-made stream of n bytes is longer. */
+function deflateBound(n: number): number {
+  return n + Math.floor(n / 4096) + Math.floor(n / 16384) + Math.floor(n / 33554432) + 64;
+}
+
+/** A least-recently-used map from pack offset to inflated object, bounded by total body bytes. */
+class BaseCache {
+  private readonly map = new Map<number, RawObject>();
+  private bytes = 0;
+  private readonly budget: number;
+  constructor(budget: number) {
+    this.budget = budget;
+  }
+
+  get(offset: number): RawObject | undefined {
+    const hit = this.map.get(offset);
+    if (hit) {
+      // Re-inserting moves it to the back of the Map's iteration order, i.e. most recently used.
+      this.map.delete(offset);
+      this.map.set(offset, hit);
+    }
+    return hit;
+  }
+
+  set(offset: number, obj: RawObject): void {
+    if (obj.body.length > this.budget / MAX_CACHED_SHARE || this.map.has(offset)) return;
+    this.map.set(offset, obj);
+    this.bytes += obj.body.length;
+    for (const [k, v] of this.map) {
+      if (this.bytes <= this.budget) break;
+      this.map.delete(k);
+      this.bytes -= v.body.length;
+    }
+  }
+}
+
+export class PackReader {
+  readonly index: PackIndex;
+  readonly file: string;
+  private readonly pack: RandomAccess;
+  private readonly zlib: Zlib;
+  private readonly readExternal: ((id: ObjectId) => Promise<RawObject | undefined>) | undefined;
+  private readonly cache: BaseCache;
+  private readonly options: PackReaderOptions;
+
+  constructor(options: PackReaderOptions) {
+    this.options = options;
+    this.index = options.index;
+    this.pack = options.pack;
+    this.zlib = options.zlib;
+    this.file = options.file;
+    this.readExternal = options.readExternal;
+    this.cache = new BaseCache(options.cacheBytes ?? 32 << 20);
+  }
+
+  has(id: ObjectId): boolean {
+    return this.index.has(id);
+  }
+
+  /**
+   * The object, or undefined when this pack does not hold it. Does not re-hash the result (that
+   * would double the cost of every read); `verify` does. Bodies are fresh arrays the caller may keep.
+   */
+  async read(id: ObjectId): Promise<RawObject | undefined> {
+    const offset = this.index.find(id);
+    if (offset === undefined) return undefined;
+    return this.resolve(offset, `object ${id} in ${this.file}`, { id, file: this.file });
+  }
+
+  /** The object whose entry starts at `offset` (as listed by the index). */
+  async readAt(offset: number): Promise<RawObject> {
+    return this.resolve(offset, `${this.file} at offset ${offset}`, { file: this.file, offset });
+  }
+
+  async close(): Promise<void> {
+    await this.pack.close?.();
+  }
+
+  /** Where entries may lie: after the 12-byte header, before the 20-byte trailer. */
+  private get dataEnd(): number {
+    return this.pack.size - TRAILER_BYTES;
+  }
+
+  /**
+   * Walks the delta chain down to a whole object (or a cached one) iteratively, then applies the
+   * deltas back up, caching each intermediate result: each is the base of the one above it, and in
+   * a deep chain it is likely the base of objects read next.
+   */
+  private async resolve(
+    offset: number, where: string, data: Record<string, unknown>, first?: Entry,
+  ): Promise<RawObject> {
+    const chain: Entry[] = [];
+    let base: RawObject | undefined;
+    let fromCache = false;
+    let at = offset;
+    while (base === undefined) {
+      if (chain.length > MAX_CHAIN) throw this.corrupt(where, data, `delta chain longer than ${MAX_CHAIN} (a cycle?)`);
+      const cached = this.cache.get(at);
+      if (cached) {
+        base = cached;
+        fromCache = chain.length === 0;
+        break;
+      }
+      const entry = first && at === first.offset ? first : await this.readEntry(at, where, data);
+      const type = TYPE_BY_CODE[entry.code];
+      if (type) {
+        base = { type, body: entry.data };
+        if (chain.length > 0) this.cache.set(at, base);
+        break;
+      }
+      chain.push(entry);
+      if (entry.code === OFS_DELTA) {
+        at = entry.baseOffset;
+        continue;
+      }
+      const baseId = entry.baseId!;
+      const inPack = this.index.find(baseId);
+      if (inPack !== undefined) {
+        at = inPack;
+        continue;
+      }
+      base = await this.readExternal?.(baseId);
+      if (!base) throw this.corrupt(where, data, `delta base ${baseId} (entry at ${entry.offset}) is missing`);
+    }
+    for (let k = chain.length - 1; k >= 0; k--) {
+      const entry = chain[k]!;
+      base = { type: base.type, body: applyDelta(base.body, entry.data, `${where}, delta at offset ${entry.offset}`) };
+      if (k > 0) this.cache.set(entry.offset, base);
+    }
+    // A cache hit is shared with later reads; the caller gets its own copy.
+    return fromCache ? { type: base.type, body: base.body.slice() } : base;
+  }
+
+  /** Reads and inflates the entry at `offset`, re-reading with a bigger window when the first is too short. */
+  private async readEntry(offset: number, where: string, data: Record<string, unknown>): Promise<Entry> {
+    const end = this.dataEnd;
+    if (!Number.isSafeInteger(offset) || offset < HEADER_BYTES || offset >= end) {
+      throw this.corrupt(where, data, `entry offset ${offset} is outside the pack's ${end} data bytes`);
+    }
+    let chunk = await this.pack.read(offset, Math.min(FIRST_READ, end - offset));
+    let header = this.parseHeader(chunk, offset, where, data);
+    if (!header && chunk.length < end - offset) {
+      chunk = await this.pack.read(offset, Math.min(FIRST_READ * 4, end - offset));
+      header = this.parseHeader(chunk, offset, where, data);
+    }
+    if (!header) throw this.corrupt(where, data, `truncated entry header at offset ${offset}`);
+    const bound = header.length + deflateBound(header.size);
+    if (chunk.length < bound && chunk.length < end - offset) {
+      chunk = await this.pack.read(offset, Math.min(bound, end - offset));
+    }
+    // A stream longer than deflateBound is legal but odd (another encoder); grow a few times, then give up
+    // rather than read a huge pack to its end for one corrupt entry.
+    const giveUpAt = 4 * bound + (1 << 20);
+    for (;;) {
+      let out: Uint8Array;
+      try {
+        out = this.zlib.inflate(chunk.subarray(header.length)).out;
+      } catch (e) {
+        if (chunk.length < end - offset && chunk.length < giveUpAt) {
+          chunk = await this.pack.read(offset, Math.min(chunk.length * 2, end - offset));
+          continue;
+        }
+        throw new StoreError('corrupt-object', `${where}: entry at offset ${offset} does not inflate: ${(e as Error).message}`,
+          { ...data, offset }, { cause: e });
+      }
+      if (out.length !== header.size) {
+        throw new StoreError('corrupt-object',
+          `${where}: entry at offset ${offset} inflates to ${out.length} bytes, header says ${header.size}`, { ...data, offset });
+      }
+      return { offset, code: header.code, data: out, baseOffset: header.baseOffset, baseId: header.baseId };
+    }
+  }
+
+  /** Decodes an entry header, or returns undefined when `chunk` ends inside it. */
+  private parseHeader(chunk: Uint8Array, offset: number, where: string, data: Record<string, unknown>): Header | undefined {
+    let p = 0;
+    if (p >= chunk.length) return undefined;
+    let c = chunk[p++]!;
+    const code = (c >> 4) & 7;
+    // The size is 4 bits in the first byte, then 7 bits per continuation byte, least significant first.
+    let size = c & 15;
+    let scale = 16;
+    while (c & 0x80) {
+      if (p >= chunk.length) return undefined;
+      c = chunk[p++]!;
+      size += (c & 0x7f) * scale;
+      scale *= 128;
+      if (scale > Number.MAX_SAFE_INTEGER) throw this.corrupt(where, data, `entry at ${offset} has an overlong size`);
+    }
+    let baseOffset = -1;
+    let baseId: ObjectId | undefined;
+    if (code === OFS_DELTA) {
+      // Big-endian base-128 distance back to the base, where each continuation also adds 1 (so that
+      // no distance has two encodings).
+      if (p >= chunk.length) return undefined;
+      c = chunk[p++]!;
+      let distance = c & 0x7f;
+      while (c & 0x80) {
+        if (p >= chunk.length) return undefined;
+        c = chunk[p++]!;
+        distance = (distance + 1) * 128 + (c & 0x7f);
+        if (distance > offset) break;
+      }
+      baseOffset = offset - distance;
+      if (distance === 0 || baseOffset < HEADER_BYTES) {
+        throw this.corrupt(where, data, `entry at ${offset} refers to a base before the start of the pack`);
+      }
+    } else if (code === REF_DELTA) {
+      if (p + 20 > chunk.length) return undefined;
+      baseId = toHex(chunk, p, p + 20);
+      p += 20;
+    } else if (TYPE_BY_CODE[code] === undefined) {
+      throw this.corrupt(where, data, `entry at ${offset} has unknown type ${code}`);
+    }
+    return { code, size, length: p, baseOffset, baseId };
+  }
+
+  private corrupt(where: string, data: Record<string, unknown>, why: string): StoreError {
+    return new StoreError('corrupt-pack', `${where}: ${why}`, { ...data, file: this.file });
+  }
+
+  /**
+   * Full check of the pack against its index: header signature, version and object count; trailing
+   * SHA-1 of the contents, equal to the index's record of it; entries tiling the data exactly;
+   * CRC-32 of every entry (v2 indexes); and every object hashing to its id. Throws
+   * StoreError('corrupt-pack') naming the file. Reads the whole pack into memory (Sha1 is one-shot).
+   */
+  async verify(sha1: Sha1): Promise<void> {
+    const fail = (why: string, cause?: unknown): StoreError =>
+      new StoreError('corrupt-pack', `${this.file}: ${why}`, { file: this.file }, { cause });
+    const size = this.pack.size;
+    if (size < HEADER_BYTES + TRAILER_BYTES) throw fail(`only ${size} bytes`);
+    const all = await this.pack.read(0, size);
+    if (all.length !== size) throw fail(`read ${all.length} of ${size} bytes`);
+    for (let i = 0; i < 4; i++) if (all[i] !== PACK_SIGNATURE[i]) throw fail('does not start with "PACK"');
+    const view = new DataView(all.buffer, all.byteOffset, all.byteLength);
+    const version = view.getUint32(4);
+    if (version !== 2 && version !== 3) throw fail(`unsupported pack version ${version}`);
+    const count = view.getUint32(8);
+    if (count !== this.index.count) throw fail(`pack holds ${count} objects, its index ${this.index.count}`);
+    const trailer = toHex(all, size - TRAILER_BYTES);
+    const actual = sha1(all.subarray(0, size - TRAILER_BYTES));
+    if (actual !== trailer) throw fail(`checksum is ${trailer} but contents hash to ${actual}`);
+    if (trailer !== this.index.packChecksum) throw fail(`checksum ${trailer} differs from its index's ${this.index.packChecksum}`);
+
+    // Entries in pack order, so each one ends where the next begins.
+    const order = Array.from({ length: count }, (_, i) => i);
+    const offsets = order.map((i) => this.index.offsetAt(i));
+    order.sort((a, b) => offsets[a]! - offsets[b]!);
+    // A private reader over the bytes in memory, with a bigger cache: deltas mostly follow their bases.
+    const mem = new PackReader({
+      ...this.options,
+      pack: { size, read: async (o, n) => all.subarray(o, o + n) },
+      cacheBytes: Math.max(this.options.cacheBytes ?? 0, 64 << 20),
+    });
+    let expected = HEADER_BYTES;
+    for (const i of order) {
+      const offset = offsets[i]!;
+      const id = this.index.idAt(i);
+      if (offset !== expected) throw fail(`object ${id} starts at ${offset}, expected ${expected}`);
+      try {
+        const where = `object ${id} in ${this.file}`;
+        const data = { id, file: this.file };
+        const header = mem.parseHeader(all.subarray(offset, size - TRAILER_BYTES), offset, where, data);
+        if (!header) throw fail(`object ${id}: truncated header`);
+        const stream = all.subarray(offset + header.length, size - TRAILER_BYTES);
+        const { out, consumed } = this.zlib.inflate(stream);
+        if (out.length !== header.size) throw fail(`object ${id}: inflates to ${out.length} bytes, header says ${header.size}`);
+        expected = offset + header.length + consumed;
+        const crc = this.index.crc32At(i);
+        if (crc !== undefined && this.zlib.crc32(all.subarray(offset, expected)) >>> 0 !== crc) {
+          throw fail(`object ${id}: CRC-32 differs from the index's`);
+        }
+        const entry: Entry = { offset, code: header.code, data: out, baseOffset: header.baseOffset, baseId: header.baseId };
+        const obj = await mem.resolve(offset, where, data, entry);
+        const got = hashObject(sha1, obj.type, obj.body);
+        if (got !== id) throw fail(`object at offset ${offset} hashes to ${got}, the index says ${id}`);
+      } catch (e) {
+        if (isStoreError(e, 'corrupt-pack')) throw e;
+        throw fail(`object ${id}: ${(e as Error).message}`, e);
+      }
+    }
+    if (expected !== size - TRAILER_BYTES) throw fail(`${size - TRAILER_BYTES - expected} stray bytes after the last object`);
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * Writes a version 2 pack and its version 2 index (gitformat-pack). Optionally deltifies trees and
+ * blobs against similar objects of the same type, emitted as OFS_DELTA after their bases.
+ */
+import { createDelta, DeltaIndex } from './delta.js';
+import { encodePackIndex, type PackIndexEntry } from './pack-index.js';
+import { CODE_BY_TYPE, HEADER_BYTES, OFS_DELTA, PACK_SIGNATURE, TRAILER_BYTES } from './pack-reader.js';
+import type { Zlib } from './types.js';
+import { fromHex } from '../bytes.js';
+import type { ObjectId } from '../id.js';
+import { hashObject, type ObjectType, type RawObject, type Sha1 } from '../object.js';
+
+export interface PackObject extends RawObject {
+  /**
+   * Optional path hint ("dir/file"). Objects with the same hint are tried as delta bases for each
+   * other first, which is how successive versions of one file or directory find each other.
+   */
+  name?: string;
+}
+
+export interface WritePackOptions {
+  zlib: Zlib;
+  sha1: Sha1;
+  /** Store trees and blobs as deltas against similar ones when that is smaller (default false). */
+  deltas?: boolean;
+  /** How many preceding candidates each object is compared with (default 10). */
+  window?: number;
+  /** Longest delta chain allowed (default 50): readers pay for depth on every read. */
+  depth?: number;
+  /** zlib level, 0-9 (default zlib's). */
+  level?: number;
+  /**
+   * Called now and then, and once at the end of each phase: 'deltas' counts the objects considered
+   * for deltas, 'writing' the unique objects written.
+   */
+  onProgress?: (done: number, total: number, phase?: 'deltas' | 'writing') => void;
+}
+
+export interface WrittenPack {
+  pack: Uint8Array;
+  index: Uint8Array;
+  /** The id of each input object, in input order (duplicates repeat; the pack holds each once). */
+  ids: ObjectId[];
+  /** The pack's trailing SHA-1 as hex; git names the files pack-<checksum>.pack/.idx. */
+  checksum: string;
+}
+
+interface Unique {
+  id: ObjectId;
+  type: ObjectType;
+  body: Uint8Array;
+  name: string | undefined;
+}
+
+/** A delta saving less than this is not worth a base lookup; tiny objects are stored whole. */
+const MIN_DELTA_TARGET = 64;
+const PROGRESS_EVERY = 1024;
+
+export function writePack(objects: readonly PackObject[], options: WritePackOptions): WrittenPack {
+  const { zlib, sha1, onProgress } = options;
+  const ids: ObjectId[] = [];
+  const uniques: Unique[] = [];
+  const seen = new Set<ObjectId>();
+  for (const o of objects) {
+    const id = hashObject(sha1, o.type, o.body);
+    ids.push(id);
+    if (!seen.has(id)) {
+      seen.add(id);
+      uniques.push({ id, type: o.type, body: o.body, name: o.name });
+    }
+  }
+  const n = uniques.length;
+  const plan = options.deltas ? planDeltas(uniques, options) : undefined;
+
+  const parts: Uint8Array[] = [];
+  const header = new Uint8Array(HEADER_BYTES);
+  header.set(PACK_SIGNATURE);
+  const view = new DataView(header.buffer);
+  view.setUint32(4, 2);
+  view.setUint32(8, n);
+  parts.push(header);
+  let offset = HEADER_BYTES;
+  const offsets = new Float64Array(n).fill(-1);
+  const entries: PackIndexEntry[] = [];
+  const emit = (u: number): void => {
+    const obj = uniques[u]!;
+    const base = plan ? plan.base[u]! : -1;
+    let head: Uint8Array;
+    let data: Uint8Array;
+    if (base >= 0) {
+      data = plan!.delta[u]!;
+      head = entryHeader(OFS_DELTA, data.length, offset - offsets[base]!);
+    } else {
+      data = obj.body;
+      head = entryHeader(CODE_BY_TYPE[obj.type], data.length, 0);
+    }
+    const packed = zlib.deflate(data, options.level);
+    entries.push({ id: obj.id, offset, crc32: zlib.crc32(packed, zlib.crc32(head)) });
+    offsets[u] = offset;
+    parts.push(head, packed);
+    offset += head.length + packed.length;
+    if (plan) plan.delta[u] = undefined; // let memory go as we write
+    if (onProgress && entries.length % PROGRESS_EVERY === 0) onProgress(entries.length, n, 'writing');
+  };
+  // Input order, except that a delta's base (and its base...) is written just before it when not yet written.
+  const stack: number[] = [];
+  for (let u = 0; u < n; u++) {
+    for (let x = u; x >= 0 && offsets[x]! < 0; x = plan ? plan.base[x]! : -1) stack.push(x);
+    while (stack.length > 0) emit(stack.pop()!);
+  }
+  onProgress?.(n, n, 'writing');
+
+  const pack = new Uint8Array(offset + TRAILER_BYTES);
+  let at = 0;
+  for (const p of parts) {
+    pack.set(p, at);
+    at += p.length;
+  }
+  const checksum = sha1(pack.subarray(0, offset));
+  const trailer = fromHex(checksum);
+  pack.set(trailer, offset);
+  return { pack, index: encodePackIndex(entries, trailer, sha1), ids, checksum };
+}
+
+/** Type code and size (4 bits, then 7 per byte, least significant first), then OFS_DELTA's distance. */
+function entryHeader(code: number, size: number, distance: number): Uint8Array {
+  const bytes: number[] = [];
+  let rest = Math.floor(size / 16);
+  bytes.push((code << 4) | (size % 16) | (rest > 0 ? 0x80 : 0));
+  while (rest > 0) {
+    const low = rest % 128;
+    rest = Math.floor(rest / 128);
+    bytes.push(low | (rest > 0 ? 0x80 : 0));
+  }
+  if (code === OFS_DELTA) {
+    // Big-endian base-128, each continuation implying +1: emit the last group first, then work upward.
+    const ofs: number[] = [distance % 128];
+    let d = Math.floor(distance / 128);
+    while (d > 0) {
+      d -= 1;
+      ofs.push(0x80 | (d % 128));
+      d = Math.floor(d / 128);
+    }
+    for (let i = ofs.length - 1; i >= 0; i--) bytes.push(ofs[i]!);
+  }
+  return Uint8Array.from(bytes);
+}
+
+interface DeltaPlan {
+  /** For each unique object, the unique index of its delta base, or -1 when stored whole. */
+  base: Int32Array;
+  delta: (Uint8Array | undefined)[];
+}
+
+/** 32-bit FNV-1a of the path hint: an integer sort key that groups objects with the same path. */
+function nameHash(name: string | undefined): number {
+  if (name === undefined) return 0;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * Chooses delta bases like git's sliding window: sort candidates by type, path hint and size
+ * (largest first, so most deltas remove rather than add), then compare each with the few before it.
+ * Linear in the number of objects times the window; each base's block index is built once and
+ * reused while it stays in the window.
+ */
+function planDeltas(uniques: readonly Unique[], options: WritePackOptions): DeltaPlan {
+  const n = uniques.length;
+  const windowSize = Math.max(1, options.window ?? 10);
+  const maxDepth = Math.max(1, options.depth ?? 50);
+  const base = new Int32Array(n).fill(-1);
+  const depth = new Uint32Array(n);
+  const delta: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(n);
+
+  const order: number[] = [];
+  const hashes = new Uint32Array(n);
+  for (let u = 0; u < n; u++) {
+    const o = uniques[u]!;
+    if ((o.type === 'tree' || o.type === 'blob') && o.body.length >= MIN_DELTA_TARGET) {
+      order.push(u);
+      hashes[u] = nameHash(o.name);
+    }
+  }
+  const typeRank = (u: number): number => (uniques[u]!.type === 'tree' ? 0 : 1);
+  order.sort((a, b) =>
+    typeRank(a) - typeRank(b) || hashes[a]! - hashes[b]! ||
+    uniques[b]!.body.length - uniques[a]!.body.length || a - b);
+
+  // Ring buffer of the most recent candidates and their (lazily built) indexes.
+  const ring: { u: number; index: DeltaIndex | undefined }[] = [];
+  let done = 0;
+  for (const t of order) {
+    const target = uniques[t]!;
+    let best: Uint8Array | undefined;
+    let bestBase = -1;
+    for (let k = ring.length - 1; k >= 0; k--) {
+      const slot = ring[k]!;
+      const cand = uniques[slot.u]!;
+      if (cand.type !== target.type || depth[slot.u]! >= maxDepth) continue;
+      // A delta inserts at least (target - base) bytes; no point when that already exceeds the limit.
+      if (cand.body.length < target.body.length * 0.1) continue;
+      slot.index ??= new DeltaIndex(cand.body);
+      const limit = best ? best.length - 1 : Math.floor(target.body.length * 0.9);
+      const d = createDelta(slot.index, target.body, limit);
+      if (d) {
+        best = d;
+        bestBase = slot.u;
+      }
+    }
+    if (best) {
+      base[t] = bestBase;
+      depth[t] = depth[bestBase]! + 1;
+      delta[t] = best;
+    }
+    ring.push({ u: t, index: undefined });
+    if (ring.length > windowSize) ring.shift();
+    if (options.onProgress && ++done % PROGRESS_EVERY === 0) options.onProgress(done, order.length, 'deltas');
+  }
+  options.onProgress?.(order.length, order.length, 'deltas');
+  return { base, delta };
+}

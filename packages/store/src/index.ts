@@ -1,0 +1,25 @@
+// @nymote/store: the portable core. Nothing here imports node:*, so it bundles for browsers;
+// the on-disk backend is in "@nymote/store/node".
+export { Store, parseAuthor } from './store.js';
+export type {
+  At, Author, ImportRecord, Change, CommitInfo, LogEntry, LogOptions, LogPage, MergeOutcome, RevertOutcome,
+  StoreOptions, TestAndSetOutcome, WatchOptions, WriteOptions,
+} from './store.js';
+export { Tree, EMPTY_TREE_ID } from './tree.js';
+export type { EntryKind, ListEntry } from './tree.js';
+export type { KeyConflict, ConflictSide, Resolutions, Schema, TreeMergeResult } from './merge-trees.js';
+export { schemaByPrefix } from './schema.js';
+export { Objects } from './objects.js';
+export { fsck, type FsckProblem, type FsckReport } from './fsck.js';
+export { diffTrees, type ValueChange } from './diff.js';
+export { memoryBackend } from './backend/memory.js';
+export { BufferedObjects } from './backend/buffered.js';
+export type { Backend, ObjectStore, RefStore, RefUpdate } from './backend/types.js';
+export { StoreError, isStoreError, type StoreErrorCode } from './errors.js';
+export type { Key } from './key.js';
+export type { ObjectId } from './git/id.js';
+export type { ObjectType, RawObject, Sha1 } from './git/object.js';
+export { encodeTree, decodeTree, type TreeEntry, type TreeMode } from './git/tree-codec.js';
+export { encodeCommit, decodeCommit, type Commit, type Person } from './git/commit-codec.js';
+export { isValidBranchName } from './refname.js';
+export * from './merge/index.js';

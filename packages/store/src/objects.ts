@@ -1,0 +1,84 @@
+import type { ObjectStore } from './backend/types.js';
+import { Lru } from './cache.js';
+import { decodeCommit, decodeTagTarget, type Commit } from './git/commit-codec.js';
+import type { ObjectId } from './git/id.js';
+import type { ObjectType, RawObject } from './git/object.js';
+import { decodeTree, type TreeEntry } from './git/tree-codec.js';
+import { StoreError } from './errors.js';
+
+/** A parsed tree: entries by name. Shared between readers, so never mutated. */
+export type TreeEntries = ReadonlyMap<string, TreeEntry>;
+
+export interface ObjectCacheOptions {
+  /** Parsed trees kept, weighed by entry count (default 1,000,000 entries). */
+  treeEntries?: number;
+  /** Parsed commits kept (default 100,000). */
+  commits?: number;
+  /** Bytes of small blobs kept (default 32 MiB). */
+  blobBytes?: number;
+}
+
+/**
+ * Typed, cached reads over an ObjectStore. Objects are immutable, so the caches never go stale; they
+ * are what makes reading a key at HEAD cost a few map lookups instead of disk reads.
+ */
+export class Objects {
+  private readonly trees: Lru<ObjectId, TreeEntries>;
+  private readonly commits: Lru<ObjectId, Commit>;
+  private readonly blobs: Lru<ObjectId, Uint8Array>;
+
+  constructor(readonly store: ObjectStore, options: ObjectCacheOptions = {}) {
+    this.trees = new Lru(options.treeEntries ?? 1_000_000, (t) => t.size + 1);
+    this.commits = new Lru(options.commits ?? 100_000);
+    this.blobs = new Lru(options.blobBytes ?? 32 << 20, (b) => b.length + 64);
+  }
+
+  private async raw(id: ObjectId, expected: ObjectType): Promise<RawObject> {
+    const o = await this.store.read(id);
+    if (!o) throw new StoreError('not-found', `${expected} ${id} is missing from the repository`, { id });
+    if (o.type !== expected) {
+      throw new StoreError('type-mismatch', `object ${id} is a ${o.type}, expected a ${expected}`, { id });
+    }
+    return o;
+  }
+
+  async tree(id: ObjectId): Promise<TreeEntries> {
+    const hit = this.trees.get(id);
+    if (hit) return hit;
+    const o = await this.raw(id, 'tree');
+    const entries = new Map<string, TreeEntry>();
+    for (const e of decodeTree(o.body, id)) entries.set(e.name, e);
+    this.trees.set(id, entries);
+    return entries;
+  }
+
+  async commit(id: ObjectId): Promise<Commit> {
+    const hit = this.commits.get(id);
+    if (hit) return hit;
+    const o = await this.raw(id, 'commit');
+    const c = decodeCommit(o.body, id);
+    this.commits.set(id, c);
+    return c;
+  }
+
+  async blob(id: ObjectId): Promise<Uint8Array> {
+    const hit = this.blobs.get(id);
+    if (hit) return hit;
+    const o = await this.raw(id, 'blob');
+    if (o.body.length <= 64 * 1024) this.blobs.set(id, o.body);
+    return o.body;
+  }
+
+  /** Follows annotated tags to the commit they name. */
+  async peelToCommit(id: ObjectId): Promise<ObjectId> {
+    for (let depth = 0; depth < 10; depth++) {
+      if (this.commits.get(id)) return id;
+      const o = await this.store.read(id);
+      if (!o) throw new StoreError('not-found', `object ${id} is missing from the repository`, { id });
+      if (o.type === 'commit') return id;
+      if (o.type !== 'tag') throw new StoreError('type-mismatch', `object ${id} is a ${o.type}, not a commit`, { id });
+      id = decodeTagTarget(o.body, id).object;
+    }
+    throw new StoreError('invalid-object', `tag chain at ${id} is too deep`, { id });
+  }
+}

@@ -1,0 +1,312 @@
+import { StoreError } from './errors.js';
+import { utf8 } from './git/bytes.js';
+import type { ObjectId } from './git/id.js';
+import type { RawObject } from './git/object.js';
+import { encodeTree, type TreeEntry, type TreeMode } from './git/tree-codec.js';
+import { joinKey, keySegments, keyString, type Key } from './key.js';
+import type { Objects, TreeEntries } from './objects.js';
+
+/** The id git gives the empty tree. */
+export const EMPTY_TREE_ID: ObjectId = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+const EMPTY_ENTRIES: TreeEntries = new Map();
+
+type Node = StoredNode | BlobNode | DirNode;
+
+/** An object already in the repository, not loaded: a blob or a whole subtree. */
+interface StoredNode {
+  t: 'stored';
+  mode: TreeMode;
+  id: ObjectId;
+}
+
+/** A value set in memory and not yet written. */
+interface BlobNode {
+  t: 'blob';
+  mode: TreeMode;
+  bytes: Uint8Array;
+}
+
+/**
+ * A directory being edited: the stored entries it started from (shared with the object cache, so
+ * never mutated) plus the names changed since (null: removed). `frozen` marks a node shared by two
+ * views after clone(): it is copied before being changed. `id` is known while nothing changed.
+ */
+interface DirNode {
+  t: 'dir';
+  stored: TreeEntries;
+  overrides: Map<string, Node | null>;
+  frozen: boolean;
+  id: ObjectId | undefined;
+}
+
+export type EntryKind = 'value' | 'tree';
+
+export interface ListEntry {
+  name: string;
+  kind: EntryKind;
+}
+
+const isTreeMode = (m: TreeMode) => m === '40000';
+
+function dirFromStored(stored: TreeEntries, id: ObjectId | undefined): DirNode {
+  return { t: 'dir', stored, overrides: new Map(), frozen: false, id };
+}
+
+/**
+ * A view of the store's content as a tree of keys, held in memory: reads load directories lazily from
+ * the object cache, edits copy only the directories on the changed path (structural sharing), and
+ * `write` stores just what changed. Views are cheap to clone; changes to one never show in another.
+ */
+export class Tree {
+  private root: DirNode;
+
+  private constructor(private readonly objects: Objects, root: DirNode) {
+    this.root = root;
+  }
+
+  /** A view of the tree object `id` (undefined: an empty tree). */
+  static async at(objects: Objects, id: ObjectId | undefined): Promise<Tree> {
+    if (id === undefined || id === EMPTY_TREE_ID) return new Tree(objects, dirFromStored(EMPTY_ENTRIES, id));
+    return new Tree(objects, dirFromStored(await objects.tree(id), id));
+  }
+
+  static empty(objects: Objects): Tree {
+    return new Tree(objects, dirFromStored(EMPTY_ENTRIES, undefined));
+  }
+
+  /** An independent copy in O(1): both views share every directory until one of them changes it. */
+  clone(): Tree {
+    this.root.frozen = true;
+    return new Tree(this.objects, this.root);
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  private childOf(dir: DirNode, name: string): Node | undefined {
+    const o = dir.overrides.get(name);
+    if (o !== undefined) return o ?? undefined;
+    const e = dir.stored.get(name);
+    return e ? { t: 'stored', mode: e.mode, id: e.id } : undefined;
+  }
+
+  private async asDir(node: Node): Promise<DirNode | undefined> {
+    if (node.t === 'dir') return node;
+    if (node.t === 'stored' && isTreeMode(node.mode)) return dirFromStored(await this.objects.tree(node.id), node.id);
+    return undefined;
+  }
+
+  /** The node at a path; undefined when absent or when the path runs through a value. */
+  private async find(segs: readonly string[]): Promise<Node | undefined> {
+    let node: Node = this.root;
+    for (const s of segs) {
+      const dir = await this.asDir(node);
+      if (!dir) return undefined;
+      const child = this.childOf(dir, s);
+      if (!child) return undefined;
+      node = child;
+    }
+    return node;
+  }
+
+  /** The bytes stored at `key`, or undefined when there is no value there. */
+  async get(key: Key): Promise<Uint8Array | undefined> {
+    const node = await this.find(keySegments(key));
+    if (!node) return undefined;
+    if (node.t === 'blob') return node.bytes;
+    if (node.t === 'stored' && !isTreeMode(node.mode)) {
+      if (node.mode === '160000') return undefined; // a submodule: no content here
+      return this.objects.blob(node.id);
+    }
+    return undefined;
+  }
+
+  /** What is at `key`: a value, a (non-empty) tree, or nothing. */
+  async kind(key: Key): Promise<EntryKind | undefined> {
+    const node = await this.find(keySegments(key, true));
+    if (!node) return undefined;
+    if (node.t === 'blob' || (node.t === 'stored' && !isTreeMode(node.mode))) return 'value';
+    const dir = await this.asDir(node);
+    return dir && (await this.entriesOf(dir)).length > 0 ? 'tree' : undefined;
+  }
+
+  /** The id of the object stored at `key` when it is unchanged since it was read, else undefined. */
+  async idOf(key: Key): Promise<ObjectId | undefined> {
+    const node = await this.find(keySegments(key, true));
+    if (!node || node.t === 'blob') return undefined;
+    return node.id;
+  }
+
+  private async entriesOf(dir: DirNode): Promise<[string, Node][]> {
+    const out: [string, Node][] = [];
+    for (const [name, e] of dir.stored) {
+      if (!dir.overrides.has(name)) out.push([name, { t: 'stored', mode: e.mode, id: e.id }]);
+    }
+    for (const [name, n] of dir.overrides) {
+      if (n === null) continue;
+      // A directory emptied by removals is not a directory any more (git cannot store it).
+      if (n.t === 'dir' && (await this.entriesOf(n)).length === 0) continue;
+      out.push([name, n]);
+    }
+    return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /** The names directly under `prefix`, sorted, each a value or a tree. Empty when `prefix` is not a tree. */
+  async list(prefix: Key = ''): Promise<ListEntry[]> {
+    const node = await this.find(keySegments(prefix, true));
+    const dir = node && (await this.asDir(node));
+    if (!dir) return [];
+    return (await this.entriesOf(dir)).map(([name, n]) => ({
+      name,
+      kind: n.t === 'dir' || (n.t === 'stored' && isTreeMode(n.mode)) ? 'tree' : 'value',
+    }));
+  }
+
+  /** Every key under `prefix` (recursively) with its value's blob id when stored, in git's order. */
+  async *walk(prefix: Key = ''): AsyncGenerator<{ key: string; id: ObjectId | undefined }> {
+    const start = keyString(prefix);
+    const node = await this.find(keySegments(prefix, true));
+    if (!node) return;
+    yield* this.walkNode(node, start);
+  }
+
+  private async *walkNode(node: Node, key: string): AsyncGenerator<{ key: string; id: ObjectId | undefined }> {
+    const dir = await this.asDir(node);
+    if (!dir) {
+      if (node.t === 'blob') yield { key, id: undefined };
+      else if (node.t === 'stored' && node.mode !== '160000') yield { key, id: node.id };
+      return;
+    }
+    for (const [name, child] of await this.entriesOf(dir)) yield* this.walkNode(child, joinKey(key, name));
+  }
+
+  /** A separate view of the subtree at `prefix` (empty when there is none). */
+  async subtree(prefix: Key): Promise<Tree> {
+    const node = await this.find(keySegments(prefix, true));
+    if (node?.t === 'dir') {
+      node.frozen = true;
+      return new Tree(this.objects, node);
+    }
+    if (node?.t === 'stored' && isTreeMode(node.mode)) return Tree.at(this.objects, node.id);
+    return Tree.empty(this.objects);
+  }
+
+  // ---- editing -------------------------------------------------------------------------------
+
+  private copyDir(d: DirNode): DirNode {
+    const overrides = new Map(d.overrides);
+    for (const n of overrides.values()) if (n?.t === 'dir') n.frozen = true;
+    return { t: 'dir', stored: d.stored, overrides, frozen: false, id: d.id };
+  }
+
+  /**
+   * The chain of directories from the root to the parent of `segs`' last segment, each one owned by
+   * this view (copied if shared, loaded if stored), created when `create` is set.
+   */
+  private async ownPath(segs: readonly string[], create: boolean): Promise<DirNode[] | undefined> {
+    if (this.root.frozen) this.root = this.copyDir(this.root);
+    const chain: DirNode[] = [this.root];
+    for (let i = 0; i < segs.length - 1; i++) {
+      const parent = chain[chain.length - 1]!;
+      const name = segs[i]!;
+      const child = this.childOf(parent, name);
+      let dir: DirNode;
+      if (!child) {
+        if (!create) return undefined;
+        dir = dirFromStored(EMPTY_ENTRIES, undefined);
+      } else if (child.t === 'dir') {
+        dir = child.frozen ? this.copyDir(child) : child;
+      } else if (child.t === 'stored' && isTreeMode(child.mode)) {
+        dir = dirFromStored(await this.objects.tree(child.id), child.id);
+      } else {
+        const at = segs.slice(0, i + 1).join('/');
+        if (!create) return undefined;
+        throw new StoreError('type-mismatch', `cannot write under "${at}": it holds a value, not a tree`, { key: at });
+      }
+      if (dir !== child) parent.overrides.set(name, dir);
+      chain.push(dir);
+    }
+    return chain;
+  }
+
+  /** Sets the value at `key` (a string is stored as UTF-8), creating the directories on its path. */
+  async set(key: Key, value: Uint8Array | string): Promise<void> {
+    const bytes = typeof value === 'string' ? utf8(value) : value;
+    const segs = keySegments(key);
+    const chain = (await this.ownPath(segs, true))!;
+    const parent = chain[chain.length - 1]!;
+    const name = segs[segs.length - 1]!;
+    const existing = this.childOf(parent, name);
+    if (existing && (existing.t === 'dir' || (existing.t === 'stored' && isTreeMode(existing.mode)))) {
+      const dir = await this.asDir(existing);
+      if (dir && (await this.entriesOf(dir)).length > 0) {
+        throw new StoreError('type-mismatch', `cannot set "${segs.join('/')}": it is a tree of keys (remove it first)`, { key: segs.join('/') });
+      }
+    }
+    const mode = existing && existing.t !== 'dir' && !isTreeMode(existing.mode) && existing.mode !== '160000' ? existing.mode : '100644';
+    parent.overrides.set(name, { t: 'blob', mode, bytes });
+    for (const d of chain) d.id = undefined;
+  }
+
+  /** Removes the value or the whole subtree at `key`; true when something was there. */
+  async remove(key: Key): Promise<boolean> {
+    const segs = keySegments(key);
+    if (!(await this.find(segs))) return false;
+    const chain = (await this.ownPath(segs, false))!;
+    chain[chain.length - 1]!.overrides.set(segs[segs.length - 1]!, null);
+    for (const d of chain) d.id = undefined;
+    return true;
+  }
+
+  /** Puts a stored object (a blob, or a whole tree by id) at `key`; how merges graft subtrees. */
+  async setObject(key: Key, mode: TreeMode, id: ObjectId): Promise<void> {
+    const segs = keySegments(key);
+    const chain = (await this.ownPath(segs, true))!;
+    chain[chain.length - 1]!.overrides.set(segs[segs.length - 1]!, { t: 'stored', mode, id });
+    for (const d of chain) d.id = undefined;
+  }
+
+  // ---- writing -------------------------------------------------------------------------------
+
+  /**
+   * Stores every changed directory and value (one batch, so a disk backend can write them together)
+   * and returns the root tree's id. Unchanged subtrees are not touched.
+   */
+  async write(): Promise<ObjectId> {
+    const batch: RawObject[] = [];
+    const written: [DirNode, ObjectId][] = [];
+    const rootId = (await this.encodeDir(this.root, batch, written, true))!;
+    if (batch.length) await this.objects.store.writeBatch(batch);
+    for (const [d, id] of written) d.id = id;
+    return rootId;
+  }
+
+  /** The root tree's id as it would be written, without writing anything. */
+  async hash(): Promise<ObjectId> {
+    return (await this.encodeDir(this.root, [], [], true))!;
+  }
+
+  private async encodeDir(dir: DirNode, batch: RawObject[], written: [DirNode, ObjectId][], isRoot: boolean): Promise<ObjectId | undefined> {
+    if (dir.id !== undefined) return dir.id;
+    const entries: TreeEntry[] = [];
+    for (const [name, e] of dir.stored) if (!dir.overrides.has(name)) entries.push(e);
+    for (const [name, n] of dir.overrides) {
+      if (n === null) continue;
+      if (n.t === 'stored') entries.push({ name, mode: n.mode, id: n.id });
+      else if (n.t === 'blob') {
+        const id = this.objects.store.hash('blob', n.bytes);
+        batch.push({ type: 'blob', body: n.bytes });
+        entries.push({ name, mode: n.mode, id });
+      } else {
+        const id = await this.encodeDir(n, batch, written, false);
+        if (id !== undefined) entries.push({ name, mode: '40000', id });
+      }
+    }
+    if (entries.length === 0 && !isRoot) return undefined;
+    const body = encodeTree(entries);
+    const id = this.objects.store.hash('tree', body);
+    batch.push({ type: 'tree', body });
+    written.push([dir, id]);
+    return id;
+  }
+}

@@ -1,0 +1,62 @@
+// Object encodings must be byte-identical to git's: ids are checked against the real git binary.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeCommit, decodeCommit, type Commit } from '../src/git/commit-codec.js';
+import { encodeTree, decodeTree, type TreeEntry } from '../src/git/tree-codec.js';
+import { hashObject } from '../src/git/object.js';
+import { portableSha1 } from '../src/git/sha1.js';
+import { utf8 } from '../src/git/bytes.js';
+import { EMPTY_TREE_ID } from '../src/tree.js';
+import { git, gitBytes } from './helpers/git.js';
+
+test('blob ids equal git hash-object', () => {
+  for (const text of ['', 'hello\n', 'ünïcødé ✓', 'x'.repeat(100_000)]) {
+    const ours = hashObject(portableSha1, 'blob', utf8(text));
+    assert.equal(ours, git(['hash-object', '--stdin'], { input: text }).trim());
+  }
+});
+
+test('tree encoding is byte-identical to git mktree, including git entry order', () => {
+  const blob = hashObject(portableSha1, 'blob', utf8('v'));
+  const sub = EMPTY_TREE_ID;
+  // "a.b" sorts before the tree "a" (compared as "a/") and "a0" after it: git's order, not plain name order.
+  const entries: TreeEntry[] = [
+    { name: 'a0', mode: '100644', id: blob },
+    { name: 'a', mode: '40000', id: sub },
+    { name: 'a.b', mode: '100644', id: blob },
+    { name: 'run.sh', mode: '100755', id: blob },
+    { name: 'é', mode: '100644', id: blob },
+  ];
+  const body = encodeTree(entries);
+  const ours = hashObject(portableSha1, 'tree', body);
+  const theirs = git(['hash-object', '-t', 'tree', '--stdin'], { input: body }).trim();
+  assert.equal(ours, theirs);
+  assert.deepEqual(decodeTree(body).map((e) => e.name), ['a.b', 'a', 'a0', 'run.sh', 'é']);
+  assert.throws(() => encodeTree([{ name: '..', mode: '100644', id: blob }]), /not allowed/);
+});
+
+test('commit encoding round-trips and hashes like git', () => {
+  const c: Commit = {
+    tree: EMPTY_TREE_ID,
+    parents: [],
+    author: { name: 'Ada Lovelace', email: 'ada@example.org', time: 1_700_000_000, tz: '+0100' },
+    committer: { name: 'Ada Lovelace', email: 'ada@example.org', time: 1_700_000_000, tz: '+0100' },
+    message: 'First\n\nWith a body.\n',
+  };
+  const body = encodeCommit(c);
+  assert.deepEqual(decodeCommit(body), c);
+  const ours = hashObject(portableSha1, 'commit', body);
+  assert.equal(ours, git(['hash-object', '-t', 'commit', '--stdin'], { input: body }).trim());
+  assert.throws(() => encodeCommit({ ...c, author: { ...c.author, name: 'Eve <x>' } }), /author name/);
+});
+
+test('commits git wrote (with a signature header) decode and re-encode to the same bytes', () => {
+  const raw = gitBytes(['hash-object', '-t', 'commit', '--stdin', '--literally'], {
+    input: `tree ${EMPTY_TREE_ID}\nauthor A <a@b> 1 +0000\ncommitter A <a@b> 1 +0000\ngpgsig -----BEGIN-----\n line\n -----END-----\n\nmsg\n`,
+  });
+  assert.match(raw.toString(), /^[0-9a-f]{40}/);
+  const body = utf8(`tree ${EMPTY_TREE_ID}\nauthor A <a@b> 1 +0000\ncommitter A <a@b> 1 +0000\ngpgsig -----BEGIN-----\n line\n -----END-----\n\nmsg\n`);
+  const c = decodeCommit(body);
+  assert.deepEqual(c.extraHeaders, [['gpgsig', '-----BEGIN-----\nline\n-----END-----']]);
+  assert.deepEqual(encodeCommit(c), body);
+});

@@ -1,0 +1,258 @@
+// One suite of Store behaviour, run against every backend (memory, disk) in a few lines each.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Store, type StoreOptions } from '../../src/store.js';
+import type { Backend } from '../../src/backend/types.js';
+import { fromUtf8, utf8 } from '../../src/git/bytes.js';
+import { schemaByPrefix } from '../../src/schema.js';
+import { counterType, jsonType, textType } from '../../src/merge/index.js';
+import { isStoreError } from '../../src/errors.js';
+import type { Change } from '../../src/store.js';
+
+export interface BackendFactory {
+  name: string;
+  /** A fresh, empty backend and a function that disposes of it. */
+  make(): Promise<{ backend: Backend; dispose: () => Promise<void> }>;
+}
+
+let clockMs = 1_700_000_000_000;
+const clock = () => (clockMs += 1000);
+
+async function withStore(f: BackendFactory, body: (s: Store) => Promise<void>, options: StoreOptions = {}): Promise<void> {
+  const { backend, dispose } = await f.make();
+  const store = new Store(backend, { clock, tzOffsetMinutes: 0, ...options });
+  try {
+    await body(store);
+  } finally {
+    await dispose();
+  }
+}
+
+const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : fromUtf8(b));
+
+export function storeSuite(f: BackendFactory): void {
+  describe(`Store on the ${f.name} backend`, () => {
+    test('an empty store has no value, no branch head and an empty log', () =>
+      withStore(f, async (s) => {
+        assert.equal(await s.get('a/b'), undefined);
+        assert.equal(await s.head(), undefined);
+        assert.deepEqual((await s.log()).entries, []);
+        assert.deepEqual(await s.list(), []);
+      }));
+
+    test('set, get, list and remove keys; every write is a commit', () =>
+      withStore(f, async (s) => {
+        const c1 = await s.set('contacts/alice/vcard', 'BEGIN:VCARD', { message: 'add alice', author: 'Ann <ann@example.org>' });
+        const c2 = await s.set('contacts/bob/vcard', utf8('BEGIN:VCARD\nbob'));
+        assert.notEqual(c1, c2);
+        assert.equal(text(await s.get('contacts/alice/vcard')), 'BEGIN:VCARD');
+        assert.equal(text(await s.get(['contacts', 'bob', 'vcard'])), 'BEGIN:VCARD\nbob');
+        assert.deepEqual(await s.list('contacts'), [{ name: 'alice', kind: 'tree' }, { name: 'bob', kind: 'tree' }]);
+        assert.equal(await s.kind('contacts/alice'), 'tree');
+        assert.equal(await s.kind('contacts/alice/vcard'), 'value');
+        const log = await s.log();
+        assert.equal(log.entries.length, 2);
+        assert.equal(log.entries[1]!.message, 'add alice\n');
+        assert.equal(log.entries[1]!.author.email, 'ann@example.org');
+        await s.remove('contacts/alice');
+        assert.equal(await s.get('contacts/alice/vcard'), undefined);
+        assert.deepEqual(await s.list('contacts'), [{ name: 'bob', kind: 'tree' }]);
+        // Reading an older commit still shows the removed value.
+        assert.equal(text(await s.get('contacts/alice/vcard', { commit: c1 })), 'BEGIN:VCARD');
+        // Setting the same value again makes no empty commit.
+        const head = await s.head();
+        assert.equal(await s.set('contacts/bob/vcard', 'BEGIN:VCARD\nbob'), head);
+      }));
+
+    test('bad keys and value/tree clashes are refused with a clear error', () =>
+      withStore(f, async (s) => {
+        await assert.rejects(s.set('a//b', 'x'), (e) => isStoreError(e, 'invalid-key') && /a\/\/b/.test((e as Error).message));
+        await assert.rejects(s.set('a/../b', 'x'), (e) => isStoreError(e, 'invalid-key'));
+        await assert.rejects(s.set('', 'x'), (e) => isStoreError(e, 'invalid-key'));
+        await s.set('a', 'value');
+        await assert.rejects(s.set('a/b', 'x'), (e) => isStoreError(e, 'type-mismatch') && /"a"/.test((e as Error).message));
+        await s.set('t/x', '1');
+        await assert.rejects(s.set('t', 'x'), (e) => isStoreError(e, 'type-mismatch'));
+      }));
+
+    test('branches: create (fork), list, write separately, delete', () =>
+      withStore(f, async (s) => {
+        await s.set('k', 'main-1');
+        await s.createBranch('phone');
+        await s.set('k', 'phone-1', { branch: 'phone' });
+        assert.equal(text(await s.get('k')), 'main-1');
+        assert.equal(text(await s.get('k', 'phone')), 'phone-1');
+        assert.deepEqual(await s.branches(), ['main', 'phone']);
+        await assert.rejects(s.createBranch('phone'), (e) => isStoreError(e, 'exists'));
+        await assert.rejects(s.createBranch('bad..name'), (e) => isStoreError(e, 'invalid-ref'));
+        await s.deleteBranch('phone');
+        assert.deepEqual(await s.branches(), ['main']);
+        await assert.rejects(s.get('k', 'phone'), (e) => isStoreError(e, 'not-found'));
+      }));
+
+    test('a tree view changes many keys in memory and commits once, without touching other views', () =>
+      withStore(f, async (s) => {
+        await s.set('base', 'b');
+        const before = (await s.log()).entries.length;
+        const r = await s.update(async (t) => {
+          for (let i = 0; i < 200; i++) await t.set(`bulk/${i % 10}/${i}`, String(i));
+          const copy = t.clone();
+          await copy.set('only-in-copy', 'x');
+          assert.equal(await t.get('only-in-copy'), undefined);
+          await t.remove('base');
+        }, { message: 'bulk' });
+        assert.ok(r.changed);
+        assert.equal((await s.log()).entries.length, before + 1);
+        assert.equal(text(await s.get('bulk/7/57')), '57');
+        assert.equal(await s.get('base'), undefined);
+        const keys: string[] = [];
+        for await (const { key } of (await s.tree()).walk('bulk/3')) keys.push(key);
+        assert.equal(keys.length, 20);
+        assert.ok(keys.every((k) => k.startsWith('bulk/3/')));
+      }));
+
+    test('history: paginated log and the history of one key', () =>
+      withStore(f, async (s) => {
+        for (let i = 0; i < 25; i++) await s.set(i % 5 === 0 ? 'watched' : `other/${i}`, `v${i}`, { message: `m${i}` });
+        const page1 = await s.log({ limit: 10 });
+        assert.equal(page1.entries.length, 10);
+        assert.equal(page1.entries[0]!.message, 'm24\n');
+        const page2 = await s.log({ limit: 10, after: page1.next! });
+        assert.equal(page2.entries[0]!.message, 'm14\n');
+        const page3 = await s.log({ limit: 10, after: page2.next! });
+        assert.equal(page3.entries.length, 5);
+        assert.equal(page3.next, undefined);
+        const hist = await s.log({ key: 'watched' });
+        assert.deepEqual(hist.entries.map((e) => e.message), ['m20\n', 'm15\n', 'm10\n', 'm5\n', 'm0\n']);
+        await s.remove('watched');
+        const after = await s.log({ key: 'watched', limit: 2 });
+        assert.equal(after.entries[0]!.value, undefined);
+        assert.equal(after.entries[0]!.message, 'Remove watched\n');
+      }));
+
+    test('revert undoes one commit with a new commit, and the revert can be reverted', () =>
+      withStore(f, async (s) => {
+        await s.set('a', '1');
+        const bad = await s.set('a', '2');
+        await s.set('b', 'unrelated');
+        const r = await s.revert(bad);
+        assert.ok(r.ok);
+        assert.equal(text(await s.get('a')), '1');
+        assert.equal(text(await s.get('b')), 'unrelated');
+        const r2 = await s.revert(r.commit);
+        assert.ok(r2.ok);
+        assert.equal(text(await s.get('a')), '2');
+        // Restore makes the whole content equal to an earlier commit, keeping history.
+        const first = (await s.log()).entries.at(-1)!.id;
+        await s.restore(first);
+        assert.equal(await s.get('b'), undefined);
+        assert.equal(text(await s.get('a')), '1');
+      }));
+
+    test('test-and-set of a key and of a branch head', () =>
+      withStore(f, async (s) => {
+        assert.deepEqual((await s.testAndSet('n', undefined, '1')).ok, true);
+        const fail = await s.testAndSet('n', '0', '2');
+        assert.equal(fail.ok, false);
+        assert.equal(!fail.ok && text(fail.current), '1');
+        assert.equal((await s.testAndSet('n', '1', '2')).ok, true);
+        assert.equal(text(await s.get('n')), '2');
+        const head = (await s.head())!;
+        const older = (await s.log()).entries[1]!.id;
+        assert.equal(await s.setHead('main', older, head), false);
+        assert.equal(await s.setHead('main', head, older), true);
+        assert.equal(text(await s.get('n')), '1');
+      }));
+
+    test('merge: fast-forward, up-to-date, and typed three-way merges of branches', () =>
+      withStore(f, async (s) => {
+        await s.write('contacts/alice', { name: 'Alice', email: 'a@old', phone: '1' });
+        await s.write('counters/visits', 10);
+        await s.createBranch('laptop');
+        await s.set('notes/x', 'new', { branch: 'laptop' });
+        const ff = await s.merge('laptop');
+        assert.ok(ff.ok && ff.kind === 'fast-forward');
+        assert.ok((await s.merge('laptop')).ok);
+        // Concurrent edits of different fields and of a counter on two devices.
+        await s.write('contacts/alice', { name: 'Alice', email: 'a@new', phone: '1' });
+        await s.write('counters/visits', 13);
+        await s.write('contacts/alice', { name: 'Alice', email: 'a@old', phone: '2' }, { branch: 'laptop' });
+        await s.write('counters/visits', 15, { branch: 'laptop' });
+        const m = await s.merge('laptop');
+        assert.ok(m.ok && m.kind === 'merge', JSON.stringify(m));
+        assert.deepEqual(await s.read('contacts/alice'), { name: 'Alice', email: 'a@new', phone: '2' });
+        assert.equal(await s.read('counters/visits'), 18);
+        const mc = (await s.log({ limit: 1 })).entries[0]!;
+        assert.equal(mc.parents.length, 2);
+        // Merging back the other way is now a fast-forward.
+        const back = await s.merge('main', { into: 'laptop' });
+        assert.ok(back.ok && back.kind === 'fast-forward');
+      }, { schema: schemaByPrefix({ contacts: jsonType, counters: counterType }) }));
+
+    test('merge conflicts are returned as data, change nothing, and can be resolved and retried', () =>
+      withStore(f, async (s) => {
+        await s.set('doc', 'base');
+        await s.set('shape', 'value');
+        await s.createBranch('other');
+        await s.set('doc', 'ours');
+        await s.set('doc', 'theirs', { branch: 'other' });
+        // One side turns a value into a tree of keys, the other edits the value.
+        await s.remove('shape', { branch: 'other' });
+        await s.set('shape/inner', 'tree now', { branch: 'other' });
+        await s.set('shape', 'edited');
+        const head = await s.head();
+        const r = await s.merge('other');
+        assert.equal(r.ok, false);
+        if (r.ok) return;
+        assert.deepEqual(r.conflicts.map((c) => c.key).sort(), ['doc', 'shape']);
+        const doc = r.conflicts.find((c) => c.key === 'doc')!;
+        assert.deepEqual([doc.base, doc.ours, doc.theirs].map((x) => x?.kind === 'value' ? fromUtf8(x.bytes) : x), ['base', 'ours', 'theirs']);
+        const shape = r.conflicts.find((c) => c.key === 'shape')!;
+        assert.equal(shape.theirs?.kind, 'tree');
+        assert.match(shape.message, /value on one side and a tree/);
+        assert.equal(await s.head(), head, 'a conflicting merge must not move the branch');
+        const again = await s.merge('other', { resolutions: new Map([['doc', utf8('both')], ['shape', utf8('kept')]]) });
+        assert.ok(again.ok, JSON.stringify(again));
+        assert.equal(text(await s.get('doc')), 'both');
+        assert.equal(text(await s.get('shape')), 'kept');
+      }, { schema: schemaByPrefix({ doc: textType }) }));
+
+    test('criss-cross histories have two merge bases and still merge', () =>
+      withStore(f, async (s) => {
+        await s.write('c', 0);
+        await s.createBranch('b');
+        await s.write('c', 1);
+        await s.write('c', 2, { branch: 'b' });
+        const a1 = (await s.head())!;
+        const b1 = (await s.head('b'))!;
+        // Each side merges the other's first commit: criss-cross.
+        assert.ok((await s.merge(b1)).ok);
+        assert.ok((await s.merge(a1, { into: 'b' })).ok);
+        assert.equal(await s.read('c'), 3);
+        assert.equal(await s.read('c', undefined, 'b'), 3);
+        await s.write('c', 5);
+        await s.write('c', 10, { branch: 'b' });
+        const bases = await s.mergeBases('main', 'b');
+        assert.equal(bases.length, 2);
+        assert.ok((await s.merge('b')).ok);
+        assert.equal(await s.read('c'), 3 + 2 + 7);
+      }, { schema: () => counterType }));
+
+    test('watch reports changed keys under a prefix with old and new values, in order', () =>
+      withStore(f, async (s) => {
+        const seen: Change[] = [];
+        const stop = s.watch((c) => seen.push(c), { prefix: 'mail' });
+        await s.set('mail/inbox/1', 'hello');
+        await s.set('other', 'ignored');
+        await s.set('mail/inbox/1', 'hello again');
+        await s.remove('mail/inbox/1');
+        for (let i = 0; i < 100 && seen.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+        stop();
+        assert.deepEqual(seen.map((c) => [c.key, text(c.old), text(c.new)]), [
+          ['mail/inbox/1', undefined, 'hello'],
+          ['mail/inbox/1', 'hello', 'hello again'],
+          ['mail/inbox/1', 'hello again', undefined],
+        ]);
+      }));
+  });
+}
