@@ -24,7 +24,7 @@ function mergeField(
   base: JsonValue | undefined, ours: JsonValue | undefined, theirs: JsonValue | undefined, path: string[],
 ): MergeResult<JsonValue | undefined> {
   if (ours !== undefined && theirs !== undefined) return mergeValue(base, ours, theirs, path);
-  const present = ours ?? theirs;
+  const present = ours !== undefined ? ours : theirs; // not ??, which would skip a null value
   if (present === undefined) return ok(undefined);
   if (base === undefined) return ok(present);
   if (deepEqual(base, present)) return ok(undefined);
@@ -102,7 +102,7 @@ function write(v: unknown, indent: string, path: string[]): string {
       return `{\n${fields.join(',\n')}\n${indent}}`;
     }
     default:
-      throw new TypeError(`json: ${where(path)} is a ${typeof v}, not a JSON value`);
+      throw new TypeError(`json: ${where(path)} is ${v === undefined ? 'undefined' : `a ${typeof v}`}, not a JSON value`);
   }
 }
 

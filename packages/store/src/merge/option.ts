@@ -15,7 +15,7 @@ import { deepEqual } from './equal.js';
 export function option<T>(m: Merge<T>, equal: (a: T, b: T) => boolean = deepEqual): Merge<T | undefined> {
   return (base, ours, theirs) => {
     if (ours !== undefined && theirs !== undefined) return m(base, ours, theirs);
-    const present = ours ?? theirs;
+    const present = ours !== undefined ? ours : theirs; // not ??, which would skip a null value
     if (present === undefined) return ok(undefined);
     if (base === undefined) return ok(present);
     if (equal(base, present)) return ok(undefined);

@@ -59,6 +59,10 @@ function pick<T>(inBase: boolean, base: T | undefined, x: T, y: T): T {
   return compareStrings(stableKey(x), stableKey(y)) <= 0 ? x : y;
 }
 
+function kindOf(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`;
+}
+
 /** A set of strings stored as a canonical JSON array, sorted and deduplicated; merged with `set`. */
 export const setType: ContentType<string[]> = {
   name: 'set',
@@ -67,7 +71,7 @@ export const setType: ContentType<string[]> = {
     const v = parseJson('set', bytes);
     if (!Array.isArray(v)) throw invalidValue('set', `expected a JSON array of strings, got ${v === null ? 'null' : typeof v}`);
     const bad = v.findIndex((x) => typeof x !== 'string');
-    if (bad >= 0) throw invalidValue('set', `element ${bad} is ${JSON.stringify(v[bad])}, not a string`);
+    if (bad >= 0) throw invalidValue('set', `element ${bad} is ${kindOf(v[bad])}, not a string`);
     return v as string[];
   },
   merge: set<string>((s) => s),

@@ -71,7 +71,10 @@ export class LooseObjects {
       unframe(bytes, where);
       throw new StoreError('corrupt-object', `${where}: content hashes to ${actual}`, { id, file, actual });
     }
-    return unframe(bytes, where);
+    const o = unframe(bytes, where);
+    // zlib hands back views into chunks of 16 KiB or more; a cached 100-byte body must not pin one.
+    if (o.body.buffer.byteLength > 2 * o.body.length + 1024) o.body = o.body.slice();
+    return o;
   }
 
   /**

@@ -3,7 +3,7 @@
 import { StoreError } from '../../errors.js';
 
 /** Top-level refs git keeps outside refs/: HEAD and its kin (ORIG_HEAD, FETCH_HEAD, MERGE_HEAD…). */
-const ROOT_REF_RE = /^[A-Z][A-Z_]*HEAD$/;
+const ROOT_REF_RE = /^(?:[A-Z][A-Z_]*_)?HEAD$/;
 
 function validComponent(c: string): boolean {
   return c !== '' && !c.startsWith('.') && !c.endsWith('.lock');

@@ -102,6 +102,24 @@ function blockHash(data: Uint8Array, at: number): number {
 }
 
 /**
+ * A similarity key: the smallest (mixed) hash over every BLOCK-byte window of the data. Two versions
+ * of one file share it unless an edit touched that one window, and since it is taken at every
+ * position rather than at aligned blocks, insertions do not shift it away. Lets the pack writer
+ * bring likely delta pairs together without knowing paths. 0 for data shorter than a block.
+ */
+export function similarityKey(data: Uint8Array): number {
+  if (data.length < BLOCK) return 0;
+  let hash = blockHash(data, 0);
+  let min = 0xffffffff;
+  for (let i = 0; ; i++) {
+    const mixed = Math.imul(hash, 0x9e3779b1) >>> 0;
+    if (mixed < min) min = mixed;
+    if (i + BLOCK >= data.length) return min;
+    hash = (Math.imul(hash - Math.imul(data[i]!, OUT_WEIGHT), HASH_MUL) + data[i + BLOCK]!) | 0;
+  }
+}
+
+/**
  * A hash table from the hash of each aligned BLOCK of a base to the block's position (+1; 0 = empty).
  * Collisions overwrite, keeping the later block: cheap, and any verified match is still correct.
  * Reusable across several targets, which is how the pack writer tries one base against many objects.
@@ -135,14 +153,21 @@ export class DeltaIndex {
   }
 }
 
+/**
+ * Scratch space shared by all createDelta calls (they are synchronous, so never concurrent): the pack
+ * writer tries many candidate bases per object and most attempts fail, so allocating per attempt
+ * would dominate. Kept only while small.
+ */
+let scratch = new Uint8Array(4096);
+const MAX_SCRATCH = 1 << 20;
+
 /** Collects delta bytes in a growable buffer and gives up as soon as it exceeds `limit`. */
 class DeltaBuffer {
-  bytes: Uint8Array;
+  bytes: Uint8Array = scratch;
   length = 0;
   readonly limit: number;
   constructor(limit: number) {
     this.limit = limit;
-    this.bytes = new Uint8Array(Math.max(0, Math.min(limit + 16, 1024)));
   }
   /** Makes room for n more bytes; false when that would pass the limit. */
   reserve(n: number): boolean {
@@ -152,6 +177,7 @@ class DeltaBuffer {
       const grown = new Uint8Array(Math.min(Math.max(need, this.bytes.length * 2), this.limit));
       grown.set(this.bytes.subarray(0, this.length));
       this.bytes = grown;
+      if (grown.length <= MAX_SCRATCH) scratch = grown;
     }
     return true;
   }
@@ -241,6 +267,8 @@ export function createDelta(
         continue;
       }
     }
+    // Bytes not matched so far will cost at least as much as inserts: give up as soon as they cannot fit.
+    if (out.length + (i - pending) >= out.limit) return undefined;
     if (i + BLOCK < target.length) {
       hash = (Math.imul(hash - Math.imul(target[i]!, OUT_WEIGHT), HASH_MUL) + target[i + BLOCK]!) | 0;
     }

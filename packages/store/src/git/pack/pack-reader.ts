@@ -34,6 +34,8 @@ export interface PackReaderOptions {
   readExternal?: (id: ObjectId) => Promise<RawObject | undefined>;
   /** Budget of the inflated-delta-base cache, in bytes (default 32 MiB). */
   cacheBytes?: number;
+  /** Budget of the cache of raw pack bytes, read in 64 KiB windows (default 4 MiB; 0 reads each entry directly). */
+  windowBytes?: number;
 }
 
 /** One entry as stored: its header decoded and its zlib stream inflated (an object body or a delta). */
@@ -55,8 +57,15 @@ interface Header {
   baseId: ObjectId | undefined;
 }
 
-/** The first read of an entry; most trees, commits and deltas fit, so one read per entry is typical. */
+/** Longest possible entry header: type and a size below 2^53, then a 20-byte base id or an offset. */
+const MAX_HEADER = 64;
+/**
+ * Without a window cache, the first read of an entry: most trees, commits and deltas fit, so one read
+ * per entry is typical.
+ */
 const FIRST_READ = 4096;
+/** Pack bytes are cached in aligned windows of this size. */
+const WINDOW = 64 << 10;
 /** No sane chain is this long; a longer one means REF_DELTA entries refer to each other in a cycle. */
 const MAX_CHAIN = 10_000;
 /** A base bigger than this share of the cache would just evict everything else. */
@@ -98,6 +107,44 @@ class BaseCache {
   }
 }
 
+/**
+ * Aligned windows of the pack file in a small LRU. Entries of one delta chain, and objects written
+ * together, tend to lie close to each other; and one read per entry is what costs most (an async
+ * file read costs tens of microseconds, inflating a small entry a few). Ranges that cross a window
+ * boundary are read directly, uncached.
+ */
+class PackWindows {
+  private readonly map = new Map<number, Promise<Uint8Array>>();
+  private readonly pack: RandomAccess;
+  private readonly max: number;
+  constructor(pack: RandomAccess, budget: number) {
+    this.pack = pack;
+    this.max = Math.floor(budget / WINDOW);
+  }
+
+  /** At least `need` bytes from `offset` (fewer only at the end of the file), often more. */
+  async read(offset: number, need: number): Promise<Uint8Array> {
+    const start = offset - (offset % WINDOW);
+    if (this.max === 0 || offset + need > start + WINDOW) {
+      return this.pack.read(offset, Math.min(Math.max(need, FIRST_READ), this.pack.size - offset));
+    }
+    let window = this.map.get(start);
+    if (window) {
+      this.map.delete(start); // re-inserted below as most recently used
+    } else {
+      const loading = this.pack.read(start, Math.min(WINDOW, this.pack.size - start));
+      // A failed read must not stay cached; the caller sees the failure through its own await.
+      loading.catch(() => {
+        if (this.map.get(start) === loading) this.map.delete(start);
+      });
+      window = loading;
+      if (this.map.size >= this.max) this.map.delete(this.map.keys().next().value!);
+    }
+    this.map.set(start, window);
+    return (await window).subarray(offset - start);
+  }
+}
+
 export class PackReader {
   readonly index: PackIndex;
   readonly file: string;
@@ -105,7 +152,13 @@ export class PackReader {
   private readonly zlib: Zlib;
   private readonly readExternal: ((id: ObjectId) => Promise<RawObject | undefined>) | undefined;
   private readonly cache: BaseCache;
+  private readonly windows: PackWindows;
   private readonly options: PackReaderOptions;
+  /**
+   * Also cache every object read, not only delta bases. Pays off only when reading in pack order
+   * (verify), where dependents follow their bases; for other orders it just churns the cache.
+   */
+  private cacheResults = false;
 
   constructor(options: PackReaderOptions) {
     this.options = options;
@@ -115,6 +168,7 @@ export class PackReader {
     this.file = options.file;
     this.readExternal = options.readExternal;
     this.cache = new BaseCache(options.cacheBytes ?? 32 << 20);
+    this.windows = new PackWindows(options.pack, options.windowBytes ?? 4 << 20);
   }
 
   has(id: ObjectId): boolean {
@@ -169,7 +223,7 @@ export class PackReader {
       const type = TYPE_BY_CODE[entry.code];
       if (type) {
         base = { type, body: entry.data };
-        if (chain.length > 0) this.cache.set(at, base);
+        if (chain.length > 0 || this.cacheResults) this.cache.set(at, base);
         break;
       }
       chain.push(entry);
@@ -189,39 +243,34 @@ export class PackReader {
     for (let k = chain.length - 1; k >= 0; k--) {
       const entry = chain[k]!;
       base = { type: base.type, body: applyDelta(base.body, entry.data, `${where}, delta at offset ${entry.offset}`) };
-      if (k > 0) this.cache.set(entry.offset, base);
+      if (k > 0 || this.cacheResults) this.cache.set(entry.offset, base);
     }
     // A cache hit is shared with later reads; the caller gets its own copy.
     return fromCache ? { type: base.type, body: base.body.slice() } : base;
   }
 
-  /** Reads and inflates the entry at `offset`, re-reading with a bigger window when the first is too short. */
+  /** Reads and inflates the entry at `offset`. */
   private async readEntry(offset: number, where: string, data: Record<string, unknown>): Promise<Entry> {
     const end = this.dataEnd;
-    if (!Number.isSafeInteger(offset) || offset < HEADER_BYTES || offset >= end) {
+    const available = end - offset;
+    if (!Number.isSafeInteger(offset) || offset < HEADER_BYTES || available <= 0) {
       throw this.corrupt(where, data, `entry offset ${offset} is outside the pack's ${end} data bytes`);
     }
-    let chunk = await this.pack.read(offset, Math.min(FIRST_READ, end - offset));
-    let header = this.parseHeader(chunk, offset, where, data);
-    if (!header && chunk.length < end - offset) {
-      chunk = await this.pack.read(offset, Math.min(FIRST_READ * 4, end - offset));
-      header = this.parseHeader(chunk, offset, where, data);
-    }
+    let chunk = (await this.windows.read(offset, Math.min(MAX_HEADER, available))).subarray(0, available);
+    const header = this.parseHeader(chunk, offset, where, data);
     if (!header) throw this.corrupt(where, data, `truncated entry header at offset ${offset}`);
-    const bound = header.length + deflateBound(header.size);
-    if (chunk.length < bound && chunk.length < end - offset) {
-      chunk = await this.pack.read(offset, Math.min(bound, end - offset));
-    }
-    // A stream longer than deflateBound is legal but odd (another encoder); grow a few times, then give up
-    // rather than read a huge pack to its end for one corrupt entry.
+    const bound = Math.min(header.length + deflateBound(header.size), available);
+    if (chunk.length < bound) chunk = (await this.windows.read(offset, bound)).subarray(0, available);
+    // A stream longer than deflateBound is legal but odd (another encoder): grow a few times, then give
+    // up rather than read a huge pack to its end for one corrupt entry.
     const giveUpAt = 4 * bound + (1 << 20);
     for (;;) {
       let out: Uint8Array;
       try {
         out = this.zlib.inflate(chunk.subarray(header.length)).out;
       } catch (e) {
-        if (chunk.length < end - offset && chunk.length < giveUpAt) {
-          chunk = await this.pack.read(offset, Math.min(chunk.length * 2, end - offset));
+        if (chunk.length < available && chunk.length < giveUpAt) {
+          chunk = await this.pack.read(offset, Math.min(chunk.length * 2, available));
           continue;
         }
         throw new StoreError('corrupt-object', `${where}: entry at offset ${offset} does not inflate: ${(e as Error).message}`,
@@ -316,7 +365,9 @@ export class PackReader {
       ...this.options,
       pack: { size, read: async (o, n) => all.subarray(o, o + n) },
       cacheBytes: Math.max(this.options.cacheBytes ?? 0, 64 << 20),
+      windowBytes: 0, // the bytes are in memory already
     });
+    mem.cacheResults = true;
     let expected = HEADER_BYTES;
     for (const i of order) {
       const offset = offsets[i]!;

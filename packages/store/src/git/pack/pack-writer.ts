@@ -2,7 +2,7 @@
  * Writes a version 2 pack and its version 2 index (gitformat-pack). Optionally deltifies trees and
  * blobs against similar objects of the same type, emitted as OFS_DELTA after their bases.
  */
-import { createDelta, DeltaIndex } from './delta.js';
+import { createDelta, DeltaIndex, similarityKey } from './delta.js';
 import { encodePackIndex, type PackIndexEntry } from './pack-index.js';
 import { CODE_BY_TYPE, HEADER_BYTES, OFS_DELTA, PACK_SIGNATURE, TRAILER_BYTES } from './pack-reader.js';
 import type { Zlib } from './types.js';
@@ -153,18 +153,19 @@ interface DeltaPlan {
 }
 
 /** 32-bit FNV-1a of the path hint: an integer sort key that groups objects with the same path. */
-function nameHash(name: string | undefined): number {
-  if (name === undefined) return 0;
+function nameHash(name: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
 
 /**
- * Chooses delta bases like git's sliding window: sort candidates by type, path hint and size
+ * Chooses delta bases like git's sliding window: sort candidates by type, a grouping key and size
  * (largest first, so most deltas remove rather than add), then compare each with the few before it.
- * Linear in the number of objects times the window; each base's block index is built once and
- * reused while it stays in the window.
+ * The grouping key is the path hint's hash when there is one, else a content similarity key (git
+ * always knows paths; we often do not, and sorting unrelated objects of similar size together finds
+ * almost nothing). Linear in the number of objects times the window; each base's block index is
+ * built once and reused while it stays in the window.
  */
 function planDeltas(uniques: readonly Unique[], options: WritePackOptions): DeltaPlan {
   const n = uniques.length;
@@ -180,7 +181,7 @@ function planDeltas(uniques: readonly Unique[], options: WritePackOptions): Delt
     const o = uniques[u]!;
     if ((o.type === 'tree' || o.type === 'blob') && o.body.length >= MIN_DELTA_TARGET) {
       order.push(u);
-      hashes[u] = nameHash(o.name);
+      hashes[u] = o.name === undefined ? similarityKey(o.body) : nameHash(o.name);
     }
   }
   const typeRank = (u: number): number => (uniques[u]!.type === 'tree' ? 0 : 1);
@@ -207,6 +208,8 @@ function planDeltas(uniques: readonly Unique[], options: WritePackOptions): Delt
       if (d) {
         best = d;
         bestBase = slot.u;
+        // Little left to gain; the rest of the window would cost more time than it could save bytes.
+        if (d.length < target.body.length / 16) break;
       }
     }
     if (best) {

@@ -1,0 +1,42 @@
+import { defineCommand } from '../../command.js';
+import { fail } from '../../report.js';
+import type { StoreContext } from '../context.js';
+import { prefixArg, readOptions, readPoint } from '../options.js';
+
+export const tree = defineCommand({
+  name: 'tree',
+  summary: 'list every key under a prefix, recursively',
+  usage: '[PREFIX] [--branch B | --at COMMIT]',
+  help: `Prints every key that holds a value under PREFIX (default: the whole store),
+at any depth, one full key a line, in Git's order. Exits 1 when there is nothing
+at PREFIX.
+
+options:
+  --branch B     read the branch B (default: the default branch)
+  --at COMMIT    read the store as it was at COMMIT (a full commit id)
+
+example:
+  $ nymote store tree contacts
+  contacts/alice.json
+  contacts/old/bob.json`,
+  options: readOptions,
+  args: ['[PREFIX]'],
+  async run([prefixWord], options, context: StoreContext) {
+    const { store } = await context.open();
+    const { at, where } = readPoint(store, options);
+    const prefix = prefixArg(prefixWord);
+    const view = await store.tree(at);
+    if (prefix !== '' && (await view.kind(prefix)) === undefined) return fail(context.io, `no key at or under ${prefix} (${where})`);
+    // Written in batches: a store can hold millions of keys, and one write per key is slow.
+    let out = '';
+    for await (const { key } of view.walk(prefix)) {
+      out += `${key}\n`;
+      if (out.length > 1 << 16) {
+        context.io.stdout.write(out);
+        out = '';
+      }
+    }
+    context.io.stdout.write(out);
+    return 0;
+  },
+});

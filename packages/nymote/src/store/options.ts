@@ -1,0 +1,59 @@
+// Options and arguments that several store verbs share, and their checks.
+import { parseAuthor, type At, type Store, type WriteOptions } from '@nymote/store';
+import { UsageError } from '../usage.js';
+
+/** Where a reading verb reads: --branch B or --at COMMIT (default: the default branch). */
+export const readOptions = {
+  branch: { type: 'string' },
+  at: { type: 'string' },
+} as const;
+
+/** What a writing verb records: -m MESSAGE, --branch B, --author "Name <mail>". */
+export const writeOptions = {
+  message: { type: 'string', short: 'm' },
+  branch: { type: 'string' },
+  author: { type: 'string' },
+} as const;
+
+export interface ReadPoint {
+  at: At;
+  /** For messages: "branch main" or "commit 1234…". */
+  where: string;
+}
+
+export function readPoint(store: Store, values: { branch?: string; at?: string }): ReadPoint {
+  if (values.branch !== undefined && values.at !== undefined) throw new UsageError('give --branch or --at, not both');
+  if (values.at !== undefined) {
+    const commit = commitId(values.at, '--at');
+    return { at: { commit }, where: `commit ${commit}` };
+  }
+  const branch = values.branch ?? store.defaultBranch;
+  return { at: { branch }, where: `branch ${branch}` };
+}
+
+/** A full commit id, as the store takes them (it does not resolve abbreviations). */
+export function commitId(s: string, what: string): string {
+  if (!/^[0-9a-fA-F]{40}$/.test(s)) throw new UsageError(`${what} needs a full 40-digit commit id, not "${s}"`);
+  return s.toLowerCase();
+}
+
+export function writeInfo(values: { message?: string; branch?: string; author?: string }): WriteOptions {
+  const info: WriteOptions = {};
+  if (values.message !== undefined) info.message = values.message;
+  if (values.branch !== undefined) info.branch = values.branch;
+  if (values.author !== undefined) info.author = author(values.author, '--author');
+  return info;
+}
+
+export function author(s: string, what: string): { name: string; email: string } {
+  try {
+    return parseAuthor(s);
+  } catch {
+    throw new UsageError(`${what} "${s}" must look like "Name <mail@example.org>"`);
+  }
+}
+
+/** A key prefix as people type it: "contacts/" means "contacts"; "" or "/" the whole store. */
+export function prefixArg(s: string | undefined): string {
+  return (s ?? '').replace(/\/+$/, '');
+}

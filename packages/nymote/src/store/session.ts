@@ -1,0 +1,43 @@
+import { Store } from '@nymote/store';
+import { initRepository, openRepository, type FsBackendOptions } from '@nymote/store/node';
+import type { Io } from '../io.js';
+import { defaultAuthor } from './author.js';
+import type { Opened, StoreContext } from './context.js';
+import { cliSchema } from './schema.js';
+
+/** The StoreContext of one command: opens the repository on first use and closes it at the end. */
+export class StoreSession implements StoreContext {
+  private opened: Promise<Opened> | undefined;
+
+  constructor(readonly io: Io, readonly repo: string) {}
+
+  open(options: { create?: boolean } = {}): Promise<Opened> {
+    // A failed open is forgotten, so `init` can try opening first and create on not-a-repository.
+    this.opened ??= this.openNow(options.create === true).catch((e: unknown) => {
+      this.opened = undefined;
+      throw e;
+    });
+    return this.opened;
+  }
+
+  private async openNow(create: boolean): Promise<Opened> {
+    const options: FsBackendOptions = { onWarning: (m) => this.io.stderr.write(`nymote: warning: ${m}\n`) };
+    const backend = create ? await initRepository(this.repo, options) : await openRepository(this.repo, options);
+    try {
+      // The default branch is the one HEAD names, as in git, so a repository made by `git init -b x` works.
+      const head = await backend.refs.readSymbolic('HEAD');
+      const defaultBranch = head?.startsWith('refs/heads/') ? head.slice('refs/heads/'.length) : undefined;
+      const store = new Store(backend, { schema: cliSchema, author: defaultAuthor(this.io.env), ...(defaultBranch ? { defaultBranch } : {}) });
+      return { store, backend };
+    } catch (e) {
+      await backend.close();
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    const opened = this.opened;
+    this.opened = undefined;
+    if (opened) await (await opened.catch(() => undefined))?.store.close();
+  }
+}

@@ -1,0 +1,107 @@
+// Test helpers: run the compiled `nymote` and the real git in throwaway directories.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI: dist/test/helpers.js → dist/src/main.js. */
+export const CLI = fileURLToPath(new URL('../src/main.js', import.meta.url));
+
+export interface Result {
+  status: number | null;
+  stdout: Buffer;
+  /** stdout as UTF-8. */
+  out: string;
+  err: string;
+}
+
+/** A clean environment: no user settings leak in, and HOME is a throwaway directory. */
+export function cliEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, NYMOTE_AUTHOR: 'Test <test@example.org>', ...extra };
+  for (const k of ['NYMOTE_DATA', 'XDG_DATA_HOME', 'NYMOTE_DEBUG']) if (!(k in extra)) delete env[k];
+  return env;
+}
+
+export function start(args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** Runs `nymote args` to completion, with `input` on stdin. */
+export function nymote(args: readonly string[], options: { env: NodeJS.ProcessEnv; input?: string | Uint8Array }): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const p = start(args, options.env);
+    const out: Buffer[] = [];
+    let err = '';
+    p.stdout!.on('data', (d: Buffer) => out.push(d));
+    p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('error', reject);
+    p.on('close', (status) => {
+      const stdout = Buffer.concat(out);
+      resolve({ status, stdout, out: stdout.toString('utf8'), err });
+    });
+    p.stdin!.on('error', () => {}); // a command that does not read stdin may exit before we finish writing
+    p.stdin!.end(options.input ?? '');
+  });
+}
+
+const GIT_ENV = {
+  ...process.env,
+  GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0',
+};
+
+/** The real git on a bare repository; returns stdout, throws with git's stderr. */
+export function gitBytes(repo: string, args: readonly string[]): Buffer {
+  try {
+    return execFileSync('git', ['--git-dir', repo, ...args], { env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
+  } catch (e) {
+    const err = e as { stderr?: Buffer; message: string };
+    throw new Error(`git ${args.join(' ')} failed: ${err.stderr?.toString() ?? err.message}`);
+  }
+}
+
+export function git(repo: string, args: readonly string[]): string {
+  return gitBytes(repo, args).toString('utf8');
+}
+
+/**
+ * A throwaway directory with a store at dir/store.git, and `store(...)` running
+ * `nymote store --repo dir/store.git ...` in a clean environment.
+ */
+export interface Sandbox {
+  dir: string;
+  repo: string;
+  env: NodeJS.ProcessEnv;
+  store(args: readonly string[], input?: string | Uint8Array): Promise<Result>;
+  /** Like store, but fails the test unless the status is 0; returns stdout trimmed. */
+  ok(args: readonly string[], input?: string | Uint8Array): Promise<string>;
+  cleanup(): void;
+}
+
+export function sandbox(): Sandbox {
+  const dir = mkdtempSync(join(tmpdir(), 'nymote-cli-'));
+  const repo = join(dir, 'store.git');
+  const env = cliEnv(dir);
+  const store = (args: readonly string[], input?: string | Uint8Array) =>
+    nymote(['store', '--repo', repo, ...args], input === undefined ? { env } : { env, input });
+  return {
+    dir, repo, env, store,
+    async ok(args, input) {
+      const r = await store(args, input);
+      if (r.status !== 0) throw new Error(`nymote store ${args.join(' ')} exited ${r.status}: ${r.err}`);
+      return r.out.trim();
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Runs `body` in a fresh sandbox with an initialized store, and removes it afterwards. */
+export async function withStore(body: (s: Sandbox) => Promise<void>): Promise<void> {
+  const s = sandbox();
+  try {
+    await s.ok(['init']);
+    await body(s);
+  } finally {
+    s.cleanup();
+  }
+}

@@ -1,0 +1,5 @@
+// The on-disk backend: a bare git repository that this store and the real git both read and write.
+export { initRepository, openRepository, type FsBackend } from './repository.js';
+export type { FsBackendOptions } from './options.js';
+export type { GcOptions, GcResult } from './gc.js';
+export { isValidRefName } from './ref-names.js';

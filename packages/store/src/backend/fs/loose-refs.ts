@@ -1,0 +1,98 @@
+// Reading loose ref files (refs/heads/main, HEAD): either "<id>\n" or "ref: <name>\n".
+import { readdirSync, readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StoreError } from '../../errors.js';
+import { isObjectId, type ObjectId } from '../../git/id.js';
+import { errnoCode } from './files.js';
+import { isValidRefName } from './ref-names.js';
+
+export type LooseRef = { id: ObjectId } | { symbolic: string };
+
+export function parseLooseRef(text: string, name: string, file: string): LooseRef {
+  if (text.startsWith('ref:')) {
+    const target = text.slice(4).trim();
+    if (isValidRefName(target)) return { symbolic: target };
+  } else {
+    const id = text.slice(0, 40).toLowerCase();
+    // Git accepts anything after the id that starts with whitespace.
+    if (isObjectId(id) && (text.length === 40 || /\s/.test(text[40]!))) return { id };
+  }
+  throw new StoreError('invalid-ref', `ref ${name} (${file}) holds neither an object id nor "ref: <name>": "${text.slice(0, 60)}"`, {
+    ref: name,
+    file,
+  });
+}
+
+/** Errors that mean "there is no loose ref here": missing, a parent is a file, or it is a directory. */
+function isAbsent(e: unknown): boolean {
+  const c = errnoCode(e);
+  return c === 'ENOENT' || c === 'ENOTDIR' || c === 'EISDIR';
+}
+
+export async function readLooseRef(dir: string, name: string): Promise<LooseRef | undefined> {
+  const file = join(dir, name);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if (isAbsent(e)) return undefined;
+    throw e;
+  }
+  return parseLooseRef(text, name, file);
+}
+
+/**
+ * Every loose ref under `sub` ("refs" or "refs/heads"), relative names as keys. Lock files, temp files and
+ * refs that do not parse are skipped, as git skips them when it lists refs; they are reported when read
+ * by name.
+ */
+export async function walkLooseRefs(dir: string, sub: string): Promise<Map<string, LooseRef>> {
+  const out = new Map<string, LooseRef>();
+  const visit = async (rel: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(join(dir, rel), { withFileTypes: true });
+    } catch (e) {
+      if (isAbsent(e)) return;
+      throw e;
+    }
+    for (const ent of entries) {
+      const name = `${rel}/${ent.name}`;
+      if (ent.isDirectory()) await visit(name);
+      else if (ent.isFile() && isValidRefName(name)) {
+        const r = await readLooseRef(dir, name).catch(() => undefined);
+        if (r) out.set(name, r);
+      }
+    }
+  };
+  await visit(sub);
+  return out;
+}
+
+/** The synchronous twin of walkLooseRefs, for the watcher's first snapshot (see watch.ts). */
+export function walkLooseRefsSync(dir: string, sub: string): Map<string, LooseRef> {
+  const out = new Map<string, LooseRef>();
+  const visit = (rel: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(join(dir, rel), { withFileTypes: true });
+    } catch (e) {
+      if (isAbsent(e)) return;
+      throw e;
+    }
+    for (const ent of entries) {
+      const name = `${rel}/${ent.name}`;
+      if (ent.isDirectory()) visit(name);
+      else if (ent.isFile() && isValidRefName(name)) {
+        try {
+          out.set(name, parseLooseRef(readFileSync(join(dir, name), 'utf8'), name, join(dir, name)));
+        } catch {
+          // vanished or unreadable: as in walkLooseRefs
+        }
+      }
+    }
+  };
+  visit(sub);
+  return out;
+}

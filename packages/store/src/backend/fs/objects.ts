@@ -1,0 +1,125 @@
+// The ObjectStore of a repository on disk: its own objects directory, then its alternates (read-only).
+import { isObjectId, type ObjectId } from '../../git/id.js';
+import type { ObjectType, RawObject } from '../../git/object.js';
+import type { ObjectStore } from '../types.js';
+import { hashObjectFast } from './hash.js';
+import type { LooseWrite } from './loose-objects.js';
+import { ObjectCache } from './object-cache.js';
+import { findAlternates, ObjectDatabase } from './object-database.js';
+import type { ResolvedOptions } from './options.js';
+import type { PackSetOptions } from './packs.js';
+
+/** Budget of the decoded-object cache: hot trees and commits of a working set fit many times over. */
+const CACHE_BYTES = 32 << 20;
+/** Ids known to be stored, so repeated writes and has() of them cost no syscall; cleared when full. */
+const MAX_PRESENT = 1 << 18;
+
+export class FsObjects implements ObjectStore {
+  private readonly cache = new ObjectCache(CACHE_BYTES);
+  private readonly present = new Set<ObjectId>();
+  private readonly all: readonly ObjectDatabase[];
+
+  private constructor(
+    readonly local: ObjectDatabase,
+    readonly alternates: readonly ObjectDatabase[],
+    private readonly options: ResolvedOptions,
+  ) {
+    this.all = [local, ...alternates];
+  }
+
+  static async open(objectsDir: string, options: ResolvedOptions): Promise<FsObjects> {
+    let self: FsObjects | undefined;
+    const packOptions: PackSetOptions = {
+      // A delta base outside its pack is looked up like any object, wherever it lives.
+      readExternal: async (id) => self?.read(id),
+      onWarning: options.onWarning,
+    };
+    const local = await new ObjectDatabase(objectsDir, options.fsync, packOptions).open();
+    const alternates = await Promise.all(
+      (await findAlternates(objectsDir)).map((d) => new ObjectDatabase(d, false, packOptions).open()),
+    );
+    self = new FsObjects(local, alternates, options);
+    return self;
+  }
+
+  hash(type: ObjectType, body: Uint8Array): ObjectId {
+    return hashObjectFast(type, body);
+  }
+
+  async read(id: ObjectId): Promise<RawObject | undefined> {
+    // Not an id: nothing to find, and it must never become a path ("../../x").
+    if (!isObjectId(id)) return undefined;
+    const hit = this.cache.get(id);
+    if (hit) return hit;
+    for (const db of this.all) {
+      const o = await db.read(id);
+      if (o) {
+        this.cache.set(id, o);
+        this.remember(id);
+        return o;
+      }
+    }
+    return undefined;
+  }
+
+  async has(id: ObjectId): Promise<boolean> {
+    if (!isObjectId(id)) return false;
+    if (this.knownStored(id)) return true;
+    for (const db of this.all) {
+      if (await db.has(id)) {
+        this.remember(id);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  async write(type: ObjectType, body: Uint8Array): Promise<ObjectId> {
+    const id = this.hash(type, body);
+    if (!this.knownStored(id)) await this.local.loose.write({ id, type, body });
+    this.remember(id);
+    return id;
+  }
+
+  /**
+   * Objects already known to be stored are skipped; if at least packThreshold remain they become one
+   * pack (one file pair instead of thousands of small files, and no fan-out of fsyncs), else loose files.
+   */
+  async writeBatch(objects: readonly RawObject[]): Promise<ObjectId[]> {
+    const ids = objects.map((o) => this.hash(o.type, o.body));
+    const fresh: LooseWrite[] = [];
+    const queued = new Set<ObjectId>();
+    for (let i = 0; i < objects.length; i++) {
+      const id = ids[i]!;
+      if (queued.has(id) || this.knownStored(id)) continue;
+      queued.add(id);
+      fresh.push({ id, type: objects[i]!.type, body: objects[i]!.body });
+    }
+    if (fresh.length >= this.options.packThreshold) {
+      // No deltas here: it costs CPU on the write path, and gc can recompress later.
+      await this.local.packs.write(fresh, { deltas: false, fsync: this.options.fsync });
+    } else if (fresh.length > 0) {
+      await this.local.loose.writeMany(fresh);
+    }
+    for (const id of queued) this.remember(id);
+    return ids;
+  }
+
+  /** Stored for sure, as far as memory tells: no syscall. False means "unknown", not "absent". */
+  private knownStored(id: ObjectId): boolean {
+    if (this.present.has(id) || this.cache.has(id)) return true;
+    for (const db of this.all) if (db.packs.has(id)) return true;
+    return false;
+  }
+
+  private remember(id: ObjectId): void {
+    if (this.present.size >= MAX_PRESENT) this.present.clear();
+    this.present.add(id);
+  }
+
+  async close(): Promise<void> {
+    this.cache.clear();
+    this.present.clear();
+    await Promise.all(this.all.map((db) => db.close()));
+  }
+}

@@ -1,0 +1,360 @@
+// Refs on disk, as git keeps them: a loose file per ref (refs/heads/main), older refs in packed-refs, and a
+// loose file wins over a packed line. Every update takes git's lock file for the ref, so git and any
+// number of our processes can update the same repository safely.
+import { readFileSync } from 'node:fs';
+import { open as openAsync, rmdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { StoreError } from '../../errors.js';
+import { isObjectId, type ObjectId } from '../../git/id.js';
+import type { RefStore, RefUpdate } from '../types.js';
+import { errnoCode, fsyncDir, isNotFound, removeEmptyDirs, removeFile } from './files.js';
+import { LockFile, type LockOptions } from './lock.js';
+import { readLooseRef, walkLooseRefs, walkLooseRefsSync, type LooseRef } from './loose-refs.js';
+import { emptyPackedRefs, formatPackedRefs, parsePackedRefs, type PackedRef, type PackedRefs } from './packed-refs.js';
+import { checkRefName, compareRefNames } from './ref-names.js';
+import type { ResolvedOptions } from './options.js';
+import { RefWatcher } from './watch.js';
+
+/** Git follows at most this many symbolic refs (HEAD -> refs/heads/main is one). */
+const MAX_SYMREF_DEPTH = 5;
+
+export class FsRefs implements RefStore {
+  private packedCache: { key: string; value: PackedRefs } | undefined;
+  private readonly watcher: RefWatcher;
+  private readonly lockOptions: LockOptions;
+
+  constructor(readonly dir: string, options: ResolvedOptions) {
+    this.lockOptions = {
+      timeoutMs: options.lockTimeoutMs,
+      staleMs: options.staleLockMs,
+      fsync: options.fsync,
+      onWarning: options.onWarning,
+    };
+    this.watcher = new RefWatcher(dir, () => this.list(''), () => this.listSync());
+  }
+
+  private get packedPath(): string {
+    return join(this.dir, 'packed-refs');
+  }
+
+  async read(name: string): Promise<ObjectId | undefined> {
+    checkRefName(name);
+    let n = name;
+    for (let depth = 0; depth <= MAX_SYMREF_DEPTH; depth++) {
+      const loose = await readLooseRef(this.dir, n);
+      if (loose === undefined) return (await this.readPacked()).refs.get(n)?.id;
+      if ('id' in loose) return loose.id;
+      n = loose.symbolic;
+    }
+    throw symrefLoop(name);
+  }
+
+  async list(prefix: string): Promise<Map<string, ObjectId>> {
+    // Loose first, then packed: gc writes packed-refs before it deletes the loose files, so in this order
+    // a ref being packed is seen in one place or the other, never in neither.
+    const loose = await walkLooseRefs(this.dir, walkRoot(prefix));
+    const packed = await this.readPacked();
+    const out = new Map<string, ObjectId>();
+    for (const name of mergedNames(loose, packed.refs, prefix)) {
+      const l = loose.get(name);
+      let id: ObjectId | undefined;
+      if (l === undefined) id = packed.refs.get(name)?.id;
+      else if ('id' in l) id = l.id;
+      else id = await this.read(name).catch(() => undefined); // a symbolic ref under refs/ (origin/HEAD)
+      if (id !== undefined) out.set(name, id);
+    }
+    return out;
+  }
+
+  /** list('') without awaiting, for the watcher's first snapshot. */
+  private listSync(): Map<string, ObjectId> {
+    const loose = walkLooseRefsSync(this.dir, 'refs');
+    const packed = this.readPackedSync();
+    const out = new Map<string, ObjectId>();
+    const resolve = (name: string, depth: number): ObjectId | undefined => {
+      const l = loose.get(name);
+      if (l === undefined) return packed.refs.get(name)?.id;
+      if ('id' in l) return l.id;
+      return depth < MAX_SYMREF_DEPTH ? resolve(l.symbolic, depth + 1) : undefined;
+    };
+    for (const name of mergedNames(loose, packed.refs, '')) {
+      const id = resolve(name, 0);
+      if (id !== undefined) out.set(name, id);
+    }
+    return out;
+  }
+
+  async compareAndSwap(name: string, expected: ObjectId | undefined, next: ObjectId | undefined): Promise<boolean> {
+    checkRefName(name);
+    checkId(name, 'expected', expected);
+    checkId(name, 'next', next);
+    const target = await this.resolveSymbolic(name);
+    if (next === undefined && expected === undefined) return (await this.readDirect(target)) === undefined;
+    // Cheap checks without the lock; the file system itself prevents a file and a directory of one name.
+    if (expected === undefined) await this.checkNameConflicts(target);
+    let lock: LockFile;
+    try {
+      lock = await LockFile.acquire(join(this.dir, target), this.lockOptions);
+    } catch (e) {
+      const c = errnoCode(e);
+      if (c === 'ENOTDIR' || c === 'EEXIST') throw conflict(target, 'a ref in its path exists', e);
+      throw e;
+    }
+    let old: ObjectId | undefined;
+    let changed = false;
+    try {
+      // Re-read under the lock: this is the value nobody else can change until we release it.
+      const current = await this.readDirectEntry(target);
+      if (current !== undefined && 'symbolic' in current) return false; // made symbolic meanwhile
+      old = current?.id;
+      if (old !== expected) return false;
+      if (old === next) return true;
+      if (next !== undefined) {
+        try {
+          await lock.commit(`${next}\n`);
+        } catch (e) {
+          if (errnoCode(e) === 'EISDIR') throw conflict(target, 'refs exist below it', e);
+          throw e;
+        }
+      } else {
+        await this.deleteLocked(target);
+      }
+      changed = true;
+    } finally {
+      await lock.release();
+      // Taking the lock may have created directories (refs/heads/a/ for refs/heads/a/b); when the ref is
+      // not there now, remove them if empty, as git does. After the release: the lock file kept them busy.
+      const present = changed ? next !== undefined : old !== undefined;
+      if (!present) await removeEmptyDirs(dirname(join(this.dir, target)), refsTopDir(this.dir, target));
+    }
+    this.watcher.local({ name: target, old, next });
+    return true;
+  }
+
+  async readSymbolic(name: string): Promise<string | undefined> {
+    checkRefName(name);
+    const loose = await readLooseRef(this.dir, name);
+    return loose !== undefined && 'symbolic' in loose ? loose.symbolic : undefined;
+  }
+
+  async writeSymbolic(name: string, target: string): Promise<void> {
+    checkRefName(name);
+    checkRefName(target);
+    const lock = await LockFile.acquire(join(this.dir, name), this.lockOptions);
+    try {
+      await lock.commit(`ref: ${target}\n`);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  watch(listener: (update: RefUpdate) => void): () => void {
+    return this.watcher.add(listener);
+  }
+
+  close(): void {
+    this.watcher.stop();
+  }
+
+  /**
+   * Moves every loose ref (not symbolic ones, not HEAD) into packed-refs, like `git pack-refs --all`.
+   * `peel` gives the final target of an annotated tag (undefined for anything else), recorded as git
+   * records it. Returns how many loose files were removed.
+   */
+  async packAll(peel: (id: ObjectId) => Promise<ObjectId | undefined>): Promise<number> {
+    const plock = await LockFile.acquire(this.packedPath, this.lockOptions);
+    const packedNow = new Map<string, ObjectId>();
+    try {
+      // Under packed-refs.lock, so no deletion (which takes it too) can interleave: see deleteLocked.
+      const loose = await walkLooseRefs(this.dir, 'refs');
+      const old = await this.readPacked();
+      const refs = new Map<string, PackedRef>();
+      for (const [n, r] of old.refs) refs.set(n, { ...r });
+      for (const [n, l] of loose) {
+        if (!('id' in l)) continue;
+        refs.set(n, { id: l.id });
+        packedNow.set(n, l.id);
+      }
+      let fullyPeeled = true;
+      for (const r of refs.values()) {
+        try {
+          const p = await peel(r.id);
+          if (p === undefined) delete r.peeled;
+          else r.peeled = p;
+        } catch {
+          fullyPeeled = false; // a ref to a missing object: keep what we knew, promise less
+        }
+      }
+      const traits = new Set(['sorted', 'peeled']);
+      if (fullyPeeled) traits.add('fully-peeled');
+      await plock.commit(formatPackedRefs({ traits, refs }));
+    } finally {
+      await plock.release();
+    }
+    // Each loose file goes only if it still holds the value we packed, checked under its own lock: a ref
+    // moved meanwhile keeps its (newer) loose file, which wins over the packed line.
+    let removed = 0;
+    for (const [name, id] of packedNow) {
+      let lock: LockFile;
+      try {
+        lock = await LockFile.acquire(join(this.dir, name), this.lockOptions);
+      } catch {
+        continue; // busy: leave this one loose, it is still correct
+      }
+      let gone = false;
+      try {
+        const now = await readLooseRef(this.dir, name).catch(() => undefined);
+        if (now !== undefined && 'id' in now && now.id === id) gone = await removeFile(join(this.dir, name));
+      } finally {
+        await lock.release();
+      }
+      if (gone) {
+        removed++;
+        await removeEmptyDirs(dirname(join(this.dir, name)), refsTopDir(this.dir, name));
+      }
+    }
+    if (this.lockOptions.fsync) await fsyncDir(join(this.dir, 'refs'));
+    return removed;
+  }
+
+  /** The final name `name` points at through symbolic refs ("HEAD" -> "refs/heads/main"). */
+  private async resolveSymbolic(name: string): Promise<string> {
+    let n = name;
+    for (let depth = 0; depth <= MAX_SYMREF_DEPTH; depth++) {
+      const loose = await readLooseRef(this.dir, n);
+      if (loose === undefined || 'id' in loose) return n;
+      n = loose.symbolic;
+    }
+    throw symrefLoop(name);
+  }
+
+  private async readDirectEntry(name: string): Promise<LooseRef | undefined> {
+    return (await readLooseRef(this.dir, name)) ?? (await this.readPacked()).refs.get(name);
+  }
+
+  private async readDirect(name: string): Promise<ObjectId | undefined> {
+    const e = await this.readDirectEntry(name);
+    return e !== undefined && 'id' in e ? e.id : undefined;
+  }
+
+  /**
+   * Git refuses refs/heads/a/b while refs/heads/a exists and the reverse (on disk one would be a file and
+   * the other a directory; packed, git would still refuse). An empty directory in the way (left by a
+   * deleted ref) is removed.
+   */
+  private async checkNameConflicts(name: string): Promise<void> {
+    const packed = await this.readPacked();
+    const parts = name.split('/');
+    for (let i = 2; i < parts.length; i++) {
+      const prefix = parts.slice(0, i).join('/');
+      if (packed.refs.has(prefix)) throw conflict(name, `ref ${prefix} exists`);
+      const st = await stat(join(this.dir, prefix)).catch(() => undefined);
+      if (st?.isFile()) throw conflict(name, `ref ${prefix} exists`);
+    }
+    for (const other of packed.refs.keys()) {
+      if (other.startsWith(name + '/')) throw conflict(name, `ref ${other} exists`);
+    }
+    const st = await stat(join(this.dir, name)).catch(() => undefined);
+    if (st?.isDirectory()) {
+      try {
+        await rmdir(join(this.dir, name));
+      } catch (e) {
+        throw conflict(name, 'refs exist below it', e);
+      }
+    }
+  }
+
+  /**
+   * Deletes a ref whose own lock we hold. packed-refs.lock is held until the loose file is gone too, so
+   * gc (which reads loose refs under that lock) cannot pack the value we are deleting. The packed line
+   * goes first: while the loose file remains it wins, so readers never see the old packed value return.
+   */
+  private async deleteLocked(name: string): Promise<void> {
+    const plock = await LockFile.acquire(this.packedPath, this.lockOptions);
+    try {
+      const packed = await this.readPacked();
+      if (packed.refs.has(name)) {
+        const refs = new Map(packed.refs);
+        refs.delete(name);
+        await plock.commit(formatPackedRefs({ traits: packed.traits, refs }));
+      }
+      const removed = await removeFile(join(this.dir, name));
+      if (removed && this.lockOptions.fsync) await fsyncDir(dirname(join(this.dir, name)));
+    } finally {
+      await plock.release();
+    }
+  }
+
+  /**
+   * packed-refs, re-parsed only when the file changed. Git always replaces it by rename, so a new inode
+   * number reliably means new content (mtime alone can miss two writes within one clock tick).
+   */
+  private async readPacked(): Promise<PackedRefs> {
+    let fh;
+    try {
+      fh = await openAsync(this.packedPath, 'r');
+    } catch (e) {
+      if (isNotFound(e)) {
+        this.packedCache = undefined;
+        return emptyPackedRefs();
+      }
+      throw e;
+    }
+    try {
+      // fstat and read the same open file, so the key always matches the content it labels.
+      const st = await fh.stat({ bigint: true });
+      const key = `${st.ino}:${st.size}:${st.mtimeNs}`;
+      if (this.packedCache?.key === key) return this.packedCache.value;
+      const value = parsePackedRefs(await fh.readFile('utf8'), this.packedPath);
+      this.packedCache = { key, value };
+      return value;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private readPackedSync(): PackedRefs {
+    try {
+      return parsePackedRefs(readFileSync(this.packedPath, 'utf8'), this.packedPath);
+    } catch (e) {
+      if (isNotFound(e)) return emptyPackedRefs();
+      throw e;
+    }
+  }
+}
+
+/** The directory list(prefix) must walk: "refs/heads/fe" -> "refs/heads"; anything shorter -> "refs". */
+function walkRoot(prefix: string): string {
+  if (!prefix.startsWith('refs/')) return 'refs';
+  const slash = prefix.lastIndexOf('/');
+  const dir = prefix.slice(0, slash);
+  // Never let a prefix such as "refs/../x" walk outside refs/.
+  return dir.split('/').some((c) => c === '' || c === '.' || c === '..') ? 'refs' : dir;
+}
+
+function mergedNames(loose: Map<string, unknown>, packed: Map<string, unknown>, prefix: string): string[] {
+  const names = new Set<string>();
+  for (const n of loose.keys()) if (n.startsWith(prefix)) names.add(n);
+  for (const n of packed.keys()) if (n.startsWith(prefix) && n.startsWith('refs/')) names.add(n);
+  return [...names].sort(compareRefNames);
+}
+
+/** Directories up to refs/<kind> are git's skeleton; only deeper ones are removed when they empty. */
+function refsTopDir(dir: string, name: string): string {
+  const parts = name.split('/');
+  return join(dir, ...parts.slice(0, Math.min(2, parts.length - 1)));
+}
+
+function checkId(ref: string, what: string, id: ObjectId | undefined): void {
+  if (id !== undefined && !isObjectId(id)) {
+    throw new StoreError('invalid-ref', `compareAndSwap(${ref}): ${what} is not an object id: "${id}"`, { ref });
+  }
+}
+
+function symrefLoop(name: string): StoreError {
+  return new StoreError('invalid-ref', `ref ${name}: more than ${MAX_SYMREF_DEPTH} symbolic refs in a row (a loop?)`, { ref: name });
+}
+
+function conflict(name: string, why: string, cause?: unknown): StoreError {
+  return new StoreError('exists', `cannot create ref ${name}: ${why}`, { ref: name }, { cause });
+}

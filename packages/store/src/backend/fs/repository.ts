@@ -1,0 +1,132 @@
+// Opening and creating bare repositories that git itself can use, and the backend object they give.
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { StoreError } from '../../errors.js';
+import type { Backend, ObjectStore, RefStore } from '../types.js';
+import { BARE_CONFIG, configValue } from './config.js';
+import { errnoCode, fsyncDir, isNotFound } from './files.js';
+import { collectGarbage, type GcOptions, type GcResult } from './gc.js';
+import { parseLooseRef } from './loose-refs.js';
+import { FsObjects } from './objects.js';
+import { resolveOptions, type FsBackendOptions, type ResolvedOptions } from './options.js';
+import { FsRefs } from './refs.js';
+
+export interface FsBackend extends Backend {
+  /** The repository (git) directory, absolute. */
+  readonly dir: string;
+  /** Whether writes are fsynced before refs move (the `fsync` option). */
+  readonly fsyncEnabled: boolean;
+  /** Packs every loose object and loose ref; see gc.ts. */
+  gc(options?: GcOptions): Promise<GcResult>;
+}
+
+class FsRepository implements FsBackend {
+  private running: Promise<GcResult> | undefined;
+
+  constructor(
+    readonly dir: string,
+    private readonly options: ResolvedOptions,
+    private readonly fsObjects: FsObjects,
+    private readonly fsRefs: FsRefs,
+  ) {}
+
+  get objects(): ObjectStore {
+    return this.fsObjects;
+  }
+
+  get refs(): RefStore {
+    return this.fsRefs;
+  }
+
+  get fsyncEnabled(): boolean {
+    return this.options.fsync;
+  }
+
+  gc(options: GcOptions = {}): Promise<GcResult> {
+    // One at a time per backend: a second caller waits for the running one instead of racing it.
+    this.running ??= collectGarbage(this.fsObjects, this.fsRefs, options).finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  async close(): Promise<void> {
+    this.fsRefs.close();
+    await this.fsObjects.close();
+  }
+}
+
+/**
+ * Opens the bare repository (or .git directory) at `dir`. Throws StoreError('not-a-repository') naming
+ * it when it lacks what git requires (HEAD, objects/, refs/) or uses a format we cannot read.
+ */
+export async function openRepository(dir: string, options?: FsBackendOptions): Promise<FsBackend> {
+  const abs = resolve(dir);
+  const why = await notARepository(abs);
+  if (why !== undefined) {
+    throw new StoreError('not-a-repository', `${abs} is not a git repository: ${why}`, { dir: abs });
+  }
+  await checkFormat(abs);
+  const o = resolveOptions(options);
+  const objects = await FsObjects.open(join(abs, 'objects'), o);
+  return new FsRepository(abs, o, objects, new FsRefs(abs, o));
+}
+
+/**
+ * Creates a bare repository at `dir` as `git init --bare` would (HEAD -> refs/heads/main) and opens it.
+ * On an existing repository it changes nothing and just opens it.
+ */
+export async function initRepository(dir: string, options?: FsBackendOptions): Promise<FsBackend> {
+  const abs = resolve(dir);
+  if ((await notARepository(abs)) === undefined) return openRepository(abs, options);
+  for (const d of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags']) await mkdir(join(abs, d), { recursive: true });
+  // 'wx': never overwrite what is there (a half-initialized directory keeps its HEAD and config).
+  await writeNew(join(abs, 'config'), BARE_CONFIG);
+  await writeNew(join(abs, 'HEAD'), 'ref: refs/heads/main\n');
+  if (options?.fsync) for (const d of ['objects', 'refs', '.']) await fsyncDir(join(abs, d));
+  return openRepository(abs, options);
+}
+
+/** Why `dir` is not a repository (git's own test: HEAD that parses, objects/ and refs/), or undefined. */
+async function notARepository(dir: string): Promise<string | undefined> {
+  for (const sub of ['objects', 'refs']) {
+    const st = await stat(join(dir, sub)).catch(() => undefined);
+    if (!st?.isDirectory()) {
+      const dotGit = await stat(join(dir, '.git')).catch(() => undefined);
+      return `no ${sub}/ directory${dotGit?.isDirectory() ? ` (for a work tree, open ${join(dir, '.git')})` : ''}`;
+    }
+  }
+  try {
+    parseLooseRef(await readFile(join(dir, 'HEAD'), 'utf8'), 'HEAD', join(dir, 'HEAD'));
+  } catch (e) {
+    return isNotFound(e) ? 'no HEAD file' : 'HEAD is unreadable';
+  }
+  return undefined;
+}
+
+/** Refuses repositories whose format would make us misread them (sha256 objects, unknown extensions). */
+async function checkFormat(dir: string): Promise<void> {
+  let text = '';
+  try {
+    text = await readFile(join(dir, 'config'), 'utf8');
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+  const version = Number(configValue(text, 'core', 'repositoryformatversion') ?? '0');
+  const format = configValue(text, 'extensions', 'objectformat')?.toLowerCase() ?? 'sha1';
+  if (!(version === 0 || version === 1) || format !== 'sha1') {
+    throw new StoreError(
+      'not-a-repository',
+      `${dir}: repository format ${version} with ${format} object ids is not supported (only sha1, format 0 or 1)`,
+      { dir },
+    );
+  }
+}
+
+async function writeNew(path: string, content: string): Promise<void> {
+  try {
+    await writeFile(path, content, { flag: 'wx' });
+  } catch (e) {
+    if (errnoCode(e) !== 'EEXIST') throw e;
+  }
+}
