@@ -1,5 +1,6 @@
 // `npm run bench` / `node bench/dist/run.js [--quick] [--only NAME[,NAME]] [--keep]`: runs the benchmarks
 // and prints one markdown table on stdout (progress goes to stderr).
+import { loadavg } from 'node:os';
 import { parseArgs, type Options } from './src/config.js';
 import { Fixtures } from './src/fixtures.js';
 import { header } from './src/header.js';
@@ -23,7 +24,7 @@ const BENCHMARKS: readonly Benchmark[] = [
 /** Names that select several benchmarks at once. */
 const GROUPS: Readonly<Record<string, readonly string[]>> = {
   reads: ['read-keys', 'read-log', 'read-list'],
-  writes: ['writes', 'import', 'writes-memory'],
+  writes: ['writes-disk', 'import', 'writes-memory'],
 };
 
 function select(options: Options): Benchmark[] {
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
   const chosen = select(options);
   const workspace = await Workspace.create(options.keep);
   const started = performance.now();
+  const loadAtStart = loadavg();
   const ctx: Context = {
     sizes: options.sizes,
     workspace,
@@ -72,7 +74,7 @@ async function main(): Promise<void> {
   } finally {
     await workspace.dispose();
   }
-  process.stdout.write(`${await header(options)}\n${renderTable(rows)}\n`);
+  process.stdout.write(`${await header(options, loadAtStart)}\n${renderTable(rows)}\n`);
   ctx.progress(`done in ${formatMs(performance.now() - started)}`);
 }
 

@@ -5,6 +5,7 @@ import { fastImportStream } from './fast-import-stream.js';
 import { git, gitInitBare } from './git-cli.js';
 import { createDiskStore, oursImport } from './ours.js';
 import { PACKED } from './repos.js';
+import { settleDisk } from './settle.js';
 import { timed } from './timing.js';
 import type { Benchmark } from './types.js';
 
@@ -17,6 +18,7 @@ export const importBench: Benchmark = {
     const gitDir = await ctx.workspace.dir('import-git');
     await gitInitBare(gitDir);
     const stream = fastImportStream(writeRecords(n));
+    settleDisk();
     ctx.progress(`import: git fast-import (${(stream.length / 1e6).toFixed(1)} MB stream)`);
     const fast = await git(['fast-import', '--quiet', '--done'], { gitDir, input: stream });
     const gitHead = (await git(['rev-parse', 'refs/heads/main'], { gitDir })).stdout.toString().trim();
@@ -25,6 +27,7 @@ export const importBench: Benchmark = {
     ctx.progress('import: ours (Store.import)');
     const oursDir = await ctx.workspace.dir('import-ours');
     const store = await createDiskStore(oursDir);
+    settleDisk();
     const ours = await timed(async () => {
       const head = await oursImport(store, writeRecords(n));
       await store.close();

@@ -4,17 +4,19 @@ import { writeRecords } from './dataset.js';
 import { diskFs, isoCommitEach, isoHead, isoInit } from './iso/contender.js';
 import { createDiskStore, oursSetEach } from './ours.js';
 import { LOOSE } from './repos.js';
+import { settleDisk } from './settle.js';
 import { progressEvery, timed } from './timing.js';
 import type { Benchmark } from './types.js';
 
 export const writesBench: Benchmark = {
-  name: 'writes',
+  name: 'writes-disk',
   description: '1. one commit per key on disk: Store.set vs isomorphic-git (loose objects)',
   async run(ctx) {
     const n = ctx.sizes.commits;
 
     const oursDir = await ctx.workspace.dir('writes-ours');
     const store = await createDiskStore(oursDir);
+    settleDisk();
     const ours = await timed(async () => {
       const head = await oursSetEach(store, writeRecords(n), progressEvery(n, ctx.progress, 'writes: ours (Store.set)'));
       await store.close();
@@ -24,6 +26,7 @@ export const writesBench: Benchmark = {
 
     const isoDir = await ctx.workspace.dir('writes-iso');
     await isoInit(diskFs, isoDir);
+    settleDisk();
     const iso = await timed(() => isoCommitEach(diskFs, isoDir, writeRecords(n), progressEvery(n, ctx.progress, 'writes: isomorphic-git')));
     expectSame('head after the writes', ours.value, await isoHead(diskFs, isoDir), 'isomorphic-git');
     await ctx.workspace.remove(isoDir);

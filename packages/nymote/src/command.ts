@@ -71,6 +71,7 @@ export function defineCommand<const O extends OptionSpecs, C extends { readonly 
         }
         if (positionals.length < required) throw new UsageError(`missing ${spec.args[positionals.length]}`);
         if (positionals.length > spec.args.length) throw new UsageError(`unexpected argument "${positionals[spec.args.length]}"`);
+        // parseArgs was given exactly these specs, so each value has the type its spec says.
         return await spec.run(positionals, values as OptionValues<O>, context);
       } catch (e) {
         throw e instanceof UsageError ? e.withUsage(usage) : e;

@@ -48,6 +48,7 @@ export function nymote(args: readonly string[], options: { env: NodeJS.ProcessEn
 const GIT_ENV = {
   ...process.env,
   GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0',
+  GIT_AUTHOR_NAME: 'Git', GIT_AUTHOR_EMAIL: 'git@example.org', GIT_COMMITTER_NAME: 'Git', GIT_COMMITTER_EMAIL: 'git@example.org',
 };
 
 /** The real git on a bare repository; returns stdout, throws with git's stderr. */

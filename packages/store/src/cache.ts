@@ -5,7 +5,23 @@
 export class Lru<K, V> {
   private readonly map = new Map<K, { value: V; weight: number }>();
   private total = 0;
-  constructor(private readonly capacity: number, private readonly weigh: (v: V) => number = () => 1) {}
+  /**
+   * @param maxWeight entries heavier than this are not kept: one big value would push out many small hot ones.
+   */
+  constructor(
+    private readonly capacity: number,
+    private readonly weigh: (v: V) => number = () => 1,
+    private readonly maxWeight = capacity,
+  ) {}
+
+  has(key: K): boolean {
+    return this.map.has(key);
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.total = 0;
+  }
 
   get(key: K): V | undefined {
     const e = this.map.get(key);
@@ -23,7 +39,7 @@ export class Lru<K, V> {
       this.map.delete(key);
     }
     const weight = this.weigh(value);
-    if (weight > this.capacity) return;
+    if (weight > this.maxWeight) return;
     this.map.set(key, { value, weight });
     this.total += weight;
     for (const [k, e] of this.map) {

@@ -1,8 +1,9 @@
 // @nymote/store/node: what needs Node (the on-disk Git repository backend) and conveniences over it.
-import { initRepository, openRepository, type FsBackend, type FsBackendOptions } from './backend/fs/index.js';
+import { initRepository, openRepository, type FsBackend, type FsBackendOptions, type GcOptions, type GcResult } from './backend/fs/index.js';
 import { Store, type StoreOptions } from './store.js';
 
-export { initRepository, openRepository, type FsBackend, type FsBackendOptions };
+export { initRepository, openRepository, type FsBackend, type FsBackendOptions, type GcOptions, type GcResult };
+export { isValidRefName } from './backend/fs/index.js';
 export { nodeZlib } from './backend/fs/zlib.js';
 
 export interface OpenStoreOptions extends StoreOptions {

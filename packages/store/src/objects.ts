@@ -1,10 +1,12 @@
 import type { ObjectStore } from './backend/types.js';
 import { Lru } from './cache.js';
 import { decodeCommit, decodeTagTarget, type Commit } from './git/commit-codec.js';
-import type { ObjectId } from './git/id.js';
+import { EMPTY_TREE_ID, type ObjectId } from './git/id.js';
 import type { ObjectType, RawObject } from './git/object.js';
 import { decodeTree, type TreeEntry } from './git/tree-codec.js';
 import { StoreError } from './errors.js';
+
+const NO_ENTRIES: ReadonlyMap<string, TreeEntry> = new Map();
 
 /** A parsed tree: entries by name. Shared between readers, so never mutated. */
 export type TreeEntries = ReadonlyMap<string, TreeEntry>;
@@ -43,6 +45,8 @@ export class Objects {
   }
 
   async tree(id: ObjectId): Promise<TreeEntries> {
+    // Git treats the empty tree as always present, even in a repository that never stored it.
+    if (id === EMPTY_TREE_ID) return NO_ENTRIES;
     const hit = this.trees.get(id);
     if (hit) return hit;
     const o = await this.raw(id, 'tree');

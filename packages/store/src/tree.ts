@@ -1,13 +1,12 @@
 import { StoreError } from './errors.js';
 import { utf8 } from './git/bytes.js';
-import type { ObjectId } from './git/id.js';
+import { EMPTY_TREE_ID, type ObjectId } from './git/id.js';
 import type { RawObject } from './git/object.js';
 import { encodeTree, type TreeEntry, type TreeMode } from './git/tree-codec.js';
 import { joinKey, keySegments, keyString, type Key } from './key.js';
 import type { Objects, TreeEntries } from './objects.js';
 
-/** The id git gives the empty tree. */
-export const EMPTY_TREE_ID: ObjectId = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+export { EMPTY_TREE_ID };
 
 const EMPTY_ENTRIES: TreeEntries = new Map();
 

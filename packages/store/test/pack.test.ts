@@ -216,10 +216,18 @@ describe('reading packs git wrote', () => {
     const reads = access.reads;
     assert.equal((await reader.read(commit))!.type, 'commit');
     assert.equal(access.reads, reads);
-    const body = (await reader.read(big))!.body;
-    body.fill(0); // bodies are the caller's: scribbling on one must not affect later reads
     assert.ok(Buffer.from((await reader.read(big))!.body).equals(objects.get(big)!.body));
     assert.equal(await reader.read('0'.repeat(40)), undefined);
+
+    // Reading a delta caches its base; the base read next comes from that cache, yet is the caller's
+    // to scribble on without corrupting later reads.
+    const line = /^([0-9a-f]{40}) \w+\s+\d+ \d+ \d+ \d+ ([0-9a-f]{40})$/m.exec(git(['verify-pack', '-v', idx!]))!;
+    const [, dependent, base] = line as unknown as [string, ObjectId, ObjectId];
+    await reader.read(dependent);
+    const scribbled = (await reader.read(base))!.body;
+    scribbled.fill(0);
+    assert.ok(Buffer.from((await reader.read(base))!.body).equals(objects.get(base)!.body));
+    assert.ok(Buffer.from((await reader.read(dependent))!.body).equals(objects.get(dependent)!.body));
     assert.equal(reader.has(big), true);
     await reader.close();
   });

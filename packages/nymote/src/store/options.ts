@@ -1,5 +1,6 @@
 // Options and arguments that several store verbs share, and their checks.
 import { parseAuthor, type At, type Store, type WriteOptions } from '@nymote/store';
+import { Failure } from '../report.js';
 import { UsageError } from '../usage.js';
 
 /** Where a reading verb reads: --branch B or --at COMMIT (default: the default branch). */
@@ -21,14 +22,21 @@ export interface ReadPoint {
   where: string;
 }
 
-export function readPoint(store: Store, values: { branch?: string; at?: string }): ReadPoint {
+/**
+ * Checks --branch/--at as soon as options are parsed (a usage error must not wait for the repository),
+ * and gives what to read once the store is open (its default branch fills in).
+ */
+export function readPoint(values: { branch?: string; at?: string }): (store: Store) => ReadPoint {
   if (values.branch !== undefined && values.at !== undefined) throw new UsageError('give --branch or --at, not both');
   if (values.at !== undefined) {
     const commit = commitId(values.at, '--at');
-    return { at: { commit }, where: `commit ${commit}` };
+    return () => ({ at: { commit }, where: `commit ${commit}` });
   }
-  const branch = values.branch ?? store.defaultBranch;
-  return { at: { branch }, where: `branch ${branch}` };
+  const chosen = values.branch;
+  return (store) => {
+    const branch = chosen ?? store.defaultBranch;
+    return { at: { branch }, where: `branch ${branch}` };
+  };
 }
 
 /** A full commit id, as the store takes them (it does not resolve abbreviations). */
@@ -56,4 +64,14 @@ export function author(s: string, what: string): { name: string; email: string }
 /** A key prefix as people type it: "contacts/" means "contacts"; "" or "/" the whole store. */
 export function prefixArg(s: string | undefined): string {
   return (s ?? '').replace(/\/+$/, '');
+}
+
+/**
+ * Writes go to branches that exist, or to the default branch (which has no commit before the first
+ * write): a typo in --branch must not quietly start a new, unrelated history.
+ */
+export async function requireBranch(store: Store, branch: string | undefined, option = '--branch'): Promise<void> {
+  if (branch === undefined || branch === store.defaultBranch) return;
+  if ((await store.head(branch)) !== undefined) return;
+  throw new Failure(`no branch ${branch} (${option}); "nymote store branch create ${branch}" makes it`);
 }

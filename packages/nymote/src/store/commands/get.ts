@@ -20,8 +20,9 @@ examples:
   options: readOptions,
   args: ['KEY'],
   async run([key], options, context: StoreContext) {
+    const point = readPoint(options);
     const { store } = await context.open();
-    const { at, where } = readPoint(store, options);
+    const { at, where } = point(store);
     const tree = await store.tree(at);
     const value = await tree.get(key!);
     if (value === undefined) {

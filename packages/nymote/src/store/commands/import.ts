@@ -1,12 +1,13 @@
-import { isStoreError } from '@nymote/store';
+import { isStoreError, type StoreErrorCode } from '@nymote/store';
 import { defineCommand } from '../../command.js';
 import { splitLines } from '../../io.js';
 import { UsageError } from '../../usage.js';
 import type { StoreContext } from '../context.js';
 import { importRecords, type LinePosition } from '../import-lines.js';
+import { requireBranch } from '../options.js';
 
 /** Store errors that mean the record itself was wrong (not the repository): reported as its line's fault. */
-const RECORD_FAULTS = new Set(['invalid-key', 'type-mismatch', 'invalid-object']);
+const RECORD_FAULTS = new Set<StoreErrorCode>(['invalid-key', 'type-mismatch', 'invalid-object']);
 
 export const importCommand = defineCommand({
   name: 'import',
@@ -38,6 +39,7 @@ example:
   async run(_args, options, context: StoreContext) {
     const { io } = context;
     const { store } = await context.open();
+    await requireBranch(store, options.branch);
     const branch = options.branch ?? store.defaultBranch;
     const tty = io.stderr.isTTY;
     const progress = options.progress === true || tty;

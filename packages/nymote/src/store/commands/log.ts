@@ -25,8 +25,9 @@ example:
   args: ['[KEY]'],
   async run([key], options, context: StoreContext) {
     const limit = options['max-count'] === undefined ? undefined : count(options['max-count']);
+    const point = readPoint(options);
     const { store } = await context.open();
-    const { at } = readPoint(store, options);
+    const { at } = point(store);
     const page = await store.log({ at, ...(key === undefined ? {} : { key }), ...(limit === undefined ? {} : { limit }) });
     let out = '';
     for (const e of page.entries) out += `${e.id} ${isoDate(e.author)} ${e.message.split('\n')[0]}\n`;

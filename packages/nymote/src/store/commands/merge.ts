@@ -1,7 +1,7 @@
 import { defineCommand } from '../../command.js';
 import { reportConflicts } from '../conflicts.js';
 import type { StoreContext } from '../context.js';
-import { author } from '../options.js';
+import { author, requireBranch } from '../options.js';
 import { SCHEMA_HELP } from '../schema.js';
 
 export const merge = defineCommand({
@@ -35,6 +35,7 @@ examples:
     const who = options.author === undefined ? undefined : author(options.author, '--author');
     const { store } = await context.open();
     const into = options.into ?? store.defaultBranch;
+    await requireBranch(store, into, '--into');
     const r = await store.merge(from!, {
       into,
       ...(options.message === undefined ? {} : { message: options.message }),

@@ -1,7 +1,7 @@
 import { defineCommand } from '../../command.js';
 import { reportConflicts } from '../conflicts.js';
 import type { StoreContext } from '../context.js';
-import { commitId, writeInfo, writeOptions } from '../options.js';
+import { commitId, requireBranch, writeInfo, writeOptions } from '../options.js';
 
 export const revert = defineCommand({
   name: 'revert',
@@ -26,6 +26,7 @@ example:
     const commit = commitId(commitWord!, 'COMMIT');
     const info = writeInfo(options);
     const { store } = await context.open();
+    await requireBranch(store, info.branch);
     const r = await store.revert(commit, info);
     if (!r.ok) return reportConflicts(context.io, r.conflicts, `reverting ${commit} on ${info.branch ?? store.defaultBranch}`);
     context.io.stdout.write(`${r.commit}\n`);

@@ -1,7 +1,7 @@
 import { defineCommand } from '../../command.js';
 import { fail } from '../../report.js';
 import type { StoreContext } from '../context.js';
-import { writeInfo, writeOptions } from '../options.js';
+import { requireBranch, writeInfo, writeOptions } from '../options.js';
 
 export const rm = defineCommand({
   name: 'rm',
@@ -21,8 +21,9 @@ examples:
   options: writeOptions,
   args: ['KEY'],
   async run([key], options, context: StoreContext) {
-    const { store } = await context.open();
     const info = writeInfo(options);
+    const { store } = await context.open();
+    await requireBranch(store, info.branch);
     const commit = await store.remove(key!, info);
     if (commit === undefined) return fail(context.io, `no value at ${key} (branch ${info.branch ?? store.defaultBranch})`);
     context.io.stdout.write(`${commit}\n`);

@@ -1,7 +1,7 @@
 import { defineCommand } from '../../command.js';
 import { readAll } from '../../io.js';
 import type { StoreContext } from '../context.js';
-import { writeInfo, writeOptions } from '../options.js';
+import { requireBranch, writeInfo, writeOptions } from '../options.js';
 
 export const set = defineCommand({
   name: 'set',
@@ -24,9 +24,11 @@ examples:
   options: writeOptions,
   args: ['KEY', 'VALUE'],
   async run([key, value], options, context: StoreContext) {
+    const info = writeInfo(options);
     const bytes = value === '-' ? await readAll(context.io.stdin) : value!;
     const { store } = await context.open();
-    const commit = await store.set(key!, bytes, writeInfo(options));
+    await requireBranch(store, info.branch);
+    const commit = await store.set(key!, bytes, info);
     context.io.stdout.write(`${commit}\n`);
     return 0;
   },

@@ -22,8 +22,9 @@ example:
   options: readOptions,
   args: ['[PREFIX]'],
   async run([prefixWord], options, context: StoreContext) {
+    const point = readPoint(options);
     const { store } = await context.open();
-    const { at, where } = readPoint(store, options);
+    const { at, where } = point(store);
     const prefix = prefixArg(prefixWord);
     const view = await store.tree(at);
     if (prefix !== '' && (await view.kind(prefix)) === undefined) return fail(context.io, `no key at or under ${prefix} (${where})`);

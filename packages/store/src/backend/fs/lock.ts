@@ -3,10 +3,10 @@
 // processes, exactly as git itself does (git and this backend therefore exclude each other correctly).
 import { randomBytes } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { link, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { link, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { StoreError } from '../../errors.js';
-import { errnoCode, fsyncDir, sleep } from './files.js';
+import { errnoCode, fsyncDir, makeDirs, sleep, writeAll } from './files.js';
 
 export interface LockOptions {
   timeoutMs: number;
@@ -45,7 +45,7 @@ export class LockFile {
         const code = errnoCode(e);
         if (code === 'ENOENT' && attempt < 100) {
           // The directory is missing, or another process just removed it as empty: (re)create it.
-          await mkdir(dirname(path), { recursive: true });
+          await makeDirs(dirname(path), options.fsync);
           continue;
         }
         if (code !== 'EEXIST') throw e;
@@ -70,7 +70,7 @@ export class LockFile {
     if (this.done) throw new Error(`lock ${this.path} was already released`);
     this.done = true;
     try {
-      await this.fh.writeFile(data);
+      await writeAll(this.fh, typeof data === 'string' ? Buffer.from(data) : data);
       if (this.options.fsync) await this.fh.sync();
     } catch (e) {
       await this.fh.close().catch(() => {});
@@ -83,7 +83,12 @@ export class LockFile {
     if (!(await this.stillOurs())) {
       throw new StoreError('lock-timeout', `lock ${this.path} was taken over by another process while held`, { lock: this.path });
     }
-    await rename(this.path, this.target);
+    try {
+      await rename(this.path, this.target);
+    } catch (e) {
+      await this.unlinkIfOurs(); // or the failed lock would block everyone until it turns stale
+      throw e;
+    }
     if (this.options.fsync) await fsyncDir(dirname(this.target));
   }
 

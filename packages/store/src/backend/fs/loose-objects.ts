@@ -1,5 +1,5 @@
 // Loose objects: objects/xx/yyyy… holding the zlib-deflated "<type> <size>\0<body>", as git writes them.
-import { access, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { access, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { constants as zc, deflate, deflateSync, inflate, inflateSync } from 'node:zlib';
@@ -7,7 +7,7 @@ import { StoreError } from '../../errors.js';
 import type { ObjectId } from '../../git/id.js';
 import { isObjectId } from '../../git/id.js';
 import { frame, unframe, type ObjectType, type RawObject } from '../../git/object.js';
-import { errnoCode, forEachLimit, fsyncDir, isNotFound, removeEmptyDirs, tempPath } from './files.js';
+import { errnoCode, forEachLimit, fsyncDir, isNotFound, makeDirs, removeEmptyDirs, tempPath, writeNewFile } from './files.js';
 import { nodeSha1 } from './hash.js';
 
 const inflateAsync = promisify(inflate);
@@ -84,12 +84,7 @@ export class LooseObjects {
    */
   async write(o: LooseWrite, syncDir = true): Promise<boolean> {
     const file = this.path(o.id);
-    try {
-      await stat(file);
-      return false;
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    if (await this.has(o.id)) return false;
     const framed = frame(o.type, o.body);
     const data = framed.length > ASYNC_ZLIB_BYTES ? await deflateAsync(framed, { level: LOOSE_LEVEL }) : deflateSync(framed, { level: LOOSE_LEVEL });
     const dir = join(this.objectsDir, o.id.slice(0, 2));
@@ -177,14 +172,14 @@ export class LooseObjects {
     const key = dir.slice(-2);
     for (let attempt = 0; ; attempt++) {
       if (!this.dirs.has(key)) {
-        await mkdir(dir, { recursive: true });
+        await makeDirs(dir, this.fsync);
         this.dirs.add(key);
       }
       const tmp = tempPath(dir, 'tmp_obj_');
-      let fh;
       try {
         // Read-only, as git makes objects: they never change once written.
-        fh = await open(tmp, 'wx', 0o444);
+        await writeNewFile(tmp, data, { mode: 0o444, fsync: this.fsync });
+        return tmp;
       } catch (e) {
         // gc (here or in another process) may have removed the directory as empty: make it again.
         if (errnoCode(e) === 'ENOENT' && attempt < 3) {
@@ -193,16 +188,6 @@ export class LooseObjects {
         }
         throw e;
       }
-      try {
-        await fh.writeFile(data);
-        if (this.fsync) await fh.sync();
-        await fh.close();
-      } catch (e) {
-        await fh.close().catch(() => {});
-        await unlink(tmp).catch(() => {});
-        throw e;
-      }
-      return tmp;
     }
   }
 }

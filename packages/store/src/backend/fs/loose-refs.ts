@@ -1,10 +1,10 @@
 // Reading loose ref files (refs/heads/main, HEAD): either "<id>\n" or "ref: <name>\n".
 import { readdirSync, readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../../errors.js';
 import { isObjectId, type ObjectId } from '../../git/id.js';
-import { errnoCode } from './files.js';
+import { errnoCode, readSmallFile } from './files.js';
 import { isValidRefName } from './ref-names.js';
 
 export type LooseRef = { id: ObjectId } | { symbolic: string };
@@ -34,7 +34,7 @@ export async function readLooseRef(dir: string, name: string): Promise<LooseRef 
   const file = join(dir, name);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readSmallFile(file);
   } catch (e) {
     if (isAbsent(e)) return undefined;
     throw e;

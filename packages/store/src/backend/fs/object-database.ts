@@ -31,13 +31,15 @@ export class ObjectDatabase {
     if (packed) return packed;
     const loose = await this.loose.read(id);
     if (loose) return loose;
-    if (await this.packs.rescan()) return this.packs.read(id);
-    return undefined;
+    // Look again even when this rescan added nothing: a concurrent one may have added the pack.
+    await this.packs.rescan();
+    return this.packs.read(id);
   }
 
   async has(id: ObjectId): Promise<boolean> {
     if (this.packs.has(id) || (await this.loose.has(id))) return true;
-    return (await this.packs.rescan()) && this.packs.has(id);
+    await this.packs.rescan();
+    return this.packs.has(id);
   }
 
   close(): Promise<void> {

@@ -2,20 +2,23 @@
 import { isObjectId, type ObjectId } from '../../git/id.js';
 import type { ObjectType, RawObject } from '../../git/object.js';
 import type { ObjectStore } from '../types.js';
+import { Lru } from '../../cache.js';
 import { hashObjectFast } from './hash.js';
 import type { LooseWrite } from './loose-objects.js';
-import { ObjectCache } from './object-cache.js';
 import { findAlternates, ObjectDatabase } from './object-database.js';
 import type { ResolvedOptions } from './options.js';
 import type { PackSetOptions } from './packs.js';
 
-/** Budget of the decoded-object cache: hot trees and commits of a working set fit many times over. */
-const CACHE_BYTES = 32 << 20;
+/**
+ * Budget of the raw-object cache. Small: the Store keeps its own caches of parsed trees, commits and
+ * blobs above this one; this one serves has() and repeated raw reads (fsck, gc, sync).
+ */
+const CACHE_BYTES = 8 << 20;
 /** Ids known to be stored, so repeated writes and has() of them cost no syscall; cleared when full. */
 const MAX_PRESENT = 1 << 18;
 
 export class FsObjects implements ObjectStore {
-  private readonly cache = new ObjectCache(CACHE_BYTES);
+  private readonly cache = new Lru<ObjectId, RawObject>(CACHE_BYTES, (o) => o.body.length + 64, CACHE_BYTES / 16);
   private readonly present = new Set<ObjectId>();
   private readonly all: readonly ObjectDatabase[];
 

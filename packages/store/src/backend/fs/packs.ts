@@ -12,7 +12,7 @@ import { PackReader } from '../../git/pack/pack-reader.js';
 import { writePack, type PackObject } from '../../git/pack/pack-writer.js';
 import type { RandomAccess } from '../../git/pack/types.js';
 import { toHex } from '../../git/bytes.js';
-import { fsyncDir, isNotFound, tempPath } from './files.js';
+import { fsyncDir, isNotFound, tempPath, writeNewFile } from './files.js';
 import { hashObjectFast, nodeSha1 } from './hash.js';
 import { nodeZlib } from './zlib.js';
 
@@ -119,11 +119,11 @@ export class PackSet {
     return this.find(id)?.read(id);
   }
 
-  /**
-   * Brings the set in line with the directory: opens new packs, retires deleted ones. Returns whether
-   * anything was added (only then can a retried lookup succeed).
-   */
+  /** Brings the set in line with the directory: opens new packs, retires deleted ones. True if it added any. */
   async rescan(): Promise<boolean> {
+    // Only packs known before the readdir can be judged gone by it: one that write() or a concurrent
+    // rescan adds meanwhile may be missing from this (older) listing.
+    const before = new Set(this.packs);
     let names: string[];
     try {
       names = await readdir(this.packDir);
@@ -137,9 +137,9 @@ export class PackSet {
       if (m) present.add(m[1]!);
     }
     const known = new Set(this.packs.map((p) => p.name));
-    const gone = this.packs.filter((p) => !present.has(p.name));
+    const gone = this.packs.filter((p) => before.has(p) && !present.has(p.name));
     if (gone.length > 0) {
-      this.packs = this.packs.filter((p) => present.has(p.name));
+      this.packs = this.packs.filter((p) => !gone.includes(p));
       for (const p of gone) await p.retire();
     }
     let added = false;
@@ -258,15 +258,6 @@ async function checkPackMatchesIndex(fh: FileHandle, size: number, index: PackIn
 /** A read-only temp file in `dir` holding `data`, flushed to disk when asked. */
 async function writeTemp(dir: string, prefix: string, data: Uint8Array, fsync: boolean): Promise<string> {
   const tmp = tempPath(dir, prefix);
-  const fh = await open(tmp, 'wx', 0o444);
-  try {
-    await fh.writeFile(data);
-    if (fsync) await fh.sync();
-    await fh.close();
-  } catch (e) {
-    await fh.close().catch(() => {});
-    await unlink(tmp).catch(() => {});
-    throw e;
-  }
+  await writeNewFile(tmp, data, { mode: 0o444, fsync });
   return tmp;
 }

@@ -2,7 +2,7 @@
 // loose file wins over a packed line. Every update takes git's lock file for the ref, so git and any
 // number of our processes can update the same repository safely.
 import { readFileSync } from 'node:fs';
-import { open as openAsync, rmdir, stat } from 'node:fs/promises';
+import { readFile, rmdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StoreError } from '../../errors.js';
 import { isObjectId, type ObjectId } from '../../git/id.js';
@@ -30,7 +30,7 @@ export class FsRefs implements RefStore {
       fsync: options.fsync,
       onWarning: options.onWarning,
     };
-    this.watcher = new RefWatcher(dir, () => this.list(''), () => this.listSync());
+    this.watcher = new RefWatcher(dir, () => this.list(''), () => this.listSync(), { onWarning: options.onWarning });
   }
 
   private get packedPath(): string {
@@ -88,24 +88,41 @@ export class FsRefs implements RefStore {
     checkRefName(name);
     checkId(name, 'expected', expected);
     checkId(name, 'next', next);
-    const target = await this.resolveSymbolic(name);
-    if (next === undefined && expected === undefined) return (await this.readDirect(target)) === undefined;
+    // Symbolic refs (HEAD) are found under the lock rather than resolved first: that saves a read on the
+    // common path, where the ref is not symbolic.
+    let target = name;
+    for (let depth = 0; depth <= MAX_SYMREF_DEPTH; depth++) {
+      const r = await this.swapDirect(target, expected, next);
+      if (typeof r === 'boolean') return r;
+      target = r.symbolic;
+    }
+    throw symrefLoop(name);
+  }
+
+  /** compareAndSwap on `name` itself, or the symbolic ref's target when `name` turns out to be symbolic. */
+  private async swapDirect(
+    name: string, expected: ObjectId | undefined, next: ObjectId | undefined,
+  ): Promise<boolean | { symbolic: string }> {
+    if (next === undefined && expected === undefined) {
+      const e = await this.readDirectEntry(name);
+      return e !== undefined && 'symbolic' in e ? e : e === undefined;
+    }
     // Cheap checks without the lock; the file system itself prevents a file and a directory of one name.
-    if (expected === undefined) await this.checkNameConflicts(target);
+    if (expected === undefined) await this.checkNameConflicts(name);
     let lock: LockFile;
     try {
-      lock = await LockFile.acquire(join(this.dir, target), this.lockOptions);
+      lock = await LockFile.acquire(join(this.dir, name), this.lockOptions);
     } catch (e) {
       const c = errnoCode(e);
-      if (c === 'ENOTDIR' || c === 'EEXIST') throw conflict(target, 'a ref in its path exists', e);
+      if (c === 'ENOTDIR' || c === 'EEXIST') throw conflict(name, 'a ref in its path exists', e);
       throw e;
     }
     let old: ObjectId | undefined;
     let changed = false;
     try {
-      // Re-read under the lock: this is the value nobody else can change until we release it.
-      const current = await this.readDirectEntry(target);
-      if (current !== undefined && 'symbolic' in current) return false; // made symbolic meanwhile
+      // Read under the lock: this is the value nobody else can change until we release it.
+      const current = await this.readDirectEntry(name);
+      if (current !== undefined && 'symbolic' in current) return current;
       old = current?.id;
       if (old !== expected) return false;
       if (old === next) return true;
@@ -113,11 +130,11 @@ export class FsRefs implements RefStore {
         try {
           await lock.commit(`${next}\n`);
         } catch (e) {
-          if (errnoCode(e) === 'EISDIR') throw conflict(target, 'refs exist below it', e);
+          if (errnoCode(e) === 'EISDIR') throw conflict(name, 'refs exist below it', e);
           throw e;
         }
       } else {
-        await this.deleteLocked(target);
+        await this.deleteLocked(name);
       }
       changed = true;
     } finally {
@@ -125,9 +142,9 @@ export class FsRefs implements RefStore {
       // Taking the lock may have created directories (refs/heads/a/ for refs/heads/a/b); when the ref is
       // not there now, remove them if empty, as git does. After the release: the lock file kept them busy.
       const present = changed ? next !== undefined : old !== undefined;
-      if (!present) await removeEmptyDirs(dirname(join(this.dir, target)), refsTopDir(this.dir, target));
+      if (!present) await removeEmptyDirs(dirname(join(this.dir, name)), refsTopDir(this.dir, name));
     }
-    this.watcher.local({ name: target, old, next });
+    this.watcher.local({ name, old, next });
     return true;
   }
 
@@ -162,6 +179,14 @@ export class FsRefs implements RefStore {
    * records it. Returns how many loose files were removed.
    */
   async packAll(peel: (id: ObjectId) => Promise<ObjectId | undefined>): Promise<number> {
+    // Peel what is there now before taking the lock, so the lock is held only for the refs that move
+    // meanwhile: deletions elsewhere wait for packed-refs.lock.
+    const peeled = new Map<ObjectId, ObjectId | undefined>();
+    const peelOnce = async (id: ObjectId): Promise<ObjectId | undefined> => {
+      if (!peeled.has(id)) peeled.set(id, await peel(id));
+      return peeled.get(id);
+    };
+    for (const id of new Set((await this.list('')).values())) await peelOnce(id).catch(() => undefined);
     const plock = await LockFile.acquire(this.packedPath, this.lockOptions);
     const packedNow = new Map<string, ObjectId>();
     try {
@@ -178,15 +203,15 @@ export class FsRefs implements RefStore {
       let fullyPeeled = true;
       for (const r of refs.values()) {
         try {
-          const p = await peel(r.id);
+          const p = await peelOnce(r.id);
           if (p === undefined) delete r.peeled;
           else r.peeled = p;
         } catch {
           fullyPeeled = false; // a ref to a missing object: keep what we knew, promise less
         }
       }
-      const traits = new Set(['sorted', 'peeled']);
-      if (fullyPeeled) traits.add('fully-peeled');
+      // Without the traits git peels by itself; with them it trusts that a ref without "^" is no tag.
+      const traits = new Set(fullyPeeled ? ['peeled', 'fully-peeled', 'sorted'] : ['sorted']);
       await plock.commit(formatPackedRefs({ traits, refs }));
     } finally {
       await plock.release();
@@ -213,28 +238,12 @@ export class FsRefs implements RefStore {
         await removeEmptyDirs(dirname(join(this.dir, name)), refsTopDir(this.dir, name));
       }
     }
-    if (this.lockOptions.fsync) await fsyncDir(join(this.dir, 'refs'));
+    // No fsync for the removals: a loose file that comes back after a power loss holds the packed value.
     return removed;
-  }
-
-  /** The final name `name` points at through symbolic refs ("HEAD" -> "refs/heads/main"). */
-  private async resolveSymbolic(name: string): Promise<string> {
-    let n = name;
-    for (let depth = 0; depth <= MAX_SYMREF_DEPTH; depth++) {
-      const loose = await readLooseRef(this.dir, n);
-      if (loose === undefined || 'id' in loose) return n;
-      n = loose.symbolic;
-    }
-    throw symrefLoop(name);
   }
 
   private async readDirectEntry(name: string): Promise<LooseRef | undefined> {
     return (await readLooseRef(this.dir, name)) ?? (await this.readPacked()).refs.get(name);
-  }
-
-  private async readDirect(name: string): Promise<ObjectId | undefined> {
-    const e = await this.readDirectEntry(name);
-    return e !== undefined && 'id' in e ? e.id : undefined;
   }
 
   /**
@@ -286,13 +295,16 @@ export class FsRefs implements RefStore {
   }
 
   /**
-   * packed-refs, re-parsed only when the file changed. Git always replaces it by rename, so a new inode
-   * number reliably means new content (mtime alone can miss two writes within one clock tick).
+   * packed-refs, re-parsed only when the file changed: one stat per call in the common case. Git always
+   * replaces the file by rename, so a new inode number reliably means new content (mtime alone can miss
+   * two writes within one clock tick). Content read after the stat can only be newer than the key it is
+   * stored under, which at worst costs one needless re-read later.
    */
   private async readPacked(): Promise<PackedRefs> {
-    let fh;
+    let key: string;
     try {
-      fh = await openAsync(this.packedPath, 'r');
+      const st = await stat(this.packedPath, { bigint: true });
+      key = `${st.ino}:${st.size}:${st.mtimeNs}`;
     } catch (e) {
       if (isNotFound(e)) {
         this.packedCache = undefined;
@@ -300,17 +312,17 @@ export class FsRefs implements RefStore {
       }
       throw e;
     }
+    if (this.packedCache?.key === key) return this.packedCache.value;
+    let text: string;
     try {
-      // fstat and read the same open file, so the key always matches the content it labels.
-      const st = await fh.stat({ bigint: true });
-      const key = `${st.ino}:${st.size}:${st.mtimeNs}`;
-      if (this.packedCache?.key === key) return this.packedCache.value;
-      const value = parsePackedRefs(await fh.readFile('utf8'), this.packedPath);
-      this.packedCache = { key, value };
-      return value;
-    } finally {
-      await fh.close();
+      text = await readFile(this.packedPath, 'utf8');
+    } catch (e) {
+      if (isNotFound(e)) return emptyPackedRefs(); // deleted right after the stat
+      throw e;
     }
+    const value = parsePackedRefs(text, this.packedPath);
+    this.packedCache = { key, value };
+    return value;
   }
 
   private readPackedSync(): PackedRefs {

@@ -83,7 +83,7 @@ export async function initRepository(dir: string, options?: FsBackendOptions): P
   // 'wx': never overwrite what is there (a half-initialized directory keeps its HEAD and config).
   await writeNew(join(abs, 'config'), BARE_CONFIG);
   await writeNew(join(abs, 'HEAD'), 'ref: refs/heads/main\n');
-  if (options?.fsync) for (const d of ['objects', 'refs', '.']) await fsyncDir(join(abs, d));
+  if (options?.fsync) for (const d of ['objects', 'refs', '.', '..']) await fsyncDir(join(abs, d));
   return openRepository(abs, options);
 }
 

@@ -13,6 +13,8 @@ export interface WatcherOptions {
   debounceMs?: number;
   /** The fallback poll. */
   pollMs?: number;
+  /** Told when scanning fails (once per distinct failure, not on every poll). */
+  onWarning?: (message: string) => void;
 }
 
 type Listener = (update: RefUpdate) => void;
@@ -33,6 +35,8 @@ export class RefWatcher {
   private readonly pollMs: number;
   /** Bumped by start/stop, so a scan that began before a restart does not apply a stale view. */
   private generation = 0;
+  private readonly onWarning: (message: string) => void;
+  private lastFailure: string | undefined;
 
   constructor(
     private readonly dir: string,
@@ -42,6 +46,7 @@ export class RefWatcher {
   ) {
     this.debounceMs = options.debounceMs ?? 25;
     this.pollMs = options.pollMs ?? 1000;
+    this.onWarning = options.onWarning ?? (() => {});
   }
 
   add(listener: Listener): () => void {
@@ -115,8 +120,13 @@ export class RefWatcher {
     try {
       const now = await this.list();
       if (generation === this.generation && this.listeners.size > 0) this.apply(now);
-    } catch {
-      // A transient failure (a file replaced mid-read): the next event or poll tries again.
+      this.lastFailure = undefined;
+    } catch (e) {
+      // Often transient (a directory removed mid-walk): the next event or poll tries again. A lasting
+      // failure (a corrupt packed-refs) is worth saying, once.
+      const message = `watching refs in ${this.dir}: ${(e as Error).message}`;
+      if (message !== this.lastFailure) this.onWarning(message);
+      this.lastFailure = message;
     } finally {
       this.scanning = false;
       this.touched.clear();

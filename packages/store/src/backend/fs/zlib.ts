@@ -8,8 +8,9 @@ interface InflateInfo {
 }
 
 /**
- * inflateSync hands back a view into a 16 KiB chunk even for a 100-byte object; callers cache
- * bodies, so copy small results out rather than pin the whole chunk.
+ * inflateSync and deflateSync hand back a view into a chunk of 16 KiB or more even for a 100-byte
+ * result; callers keep results (caches, a pack being assembled), so copy small ones out rather than
+ * pin a whole chunk each.
  */
 function tight(buf: Buffer): Uint8Array {
   const view = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
@@ -42,8 +43,7 @@ export const nodeZlib: Zlib = {
     return { out: tight(buffer), consumed: engine.bytesWritten };
   },
   deflate(data, level) {
-    const out = zlib.deflateSync(data, level === undefined ? {} : { level });
-    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+    return tight(zlib.deflateSync(data, level === undefined ? {} : { level }));
   },
   crc32(data, initial = 0) {
     return nativeCrc32 ? nativeCrc32(data, initial) >>> 0 : portableCrc32(data, initial);

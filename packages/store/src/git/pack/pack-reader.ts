@@ -76,9 +76,22 @@ function deflateBound(n: number): number {
   return n + Math.floor(n / 4096) + Math.floor(n / 16384) + Math.floor(n / 33554432) + 64;
 }
 
-/** A least-recently-used map from pack offset to inflated object, bounded by total body bytes. */
+interface CacheNode {
+  offset: number;
+  obj: RawObject;
+  newer: CacheNode | undefined;
+  older: CacheNode | undefined;
+}
+
+/**
+ * Inflated objects by pack offset, least recently used dropped first, bounded by total body bytes.
+ * Recency is a linked list rather than Map insertion order: moving an entry to the back of a Map
+ * takes a delete and re-insert per hit, and the holes that leaves make evicting from the front slow.
+ */
 class BaseCache {
-  private readonly map = new Map<number, RawObject>();
+  private readonly map = new Map<number, CacheNode>();
+  private newest: CacheNode | undefined;
+  private oldest: CacheNode | undefined;
   private bytes = 0;
   private readonly budget: number;
   constructor(budget: number) {
@@ -86,24 +99,42 @@ class BaseCache {
   }
 
   get(offset: number): RawObject | undefined {
-    const hit = this.map.get(offset);
-    if (hit) {
-      // Re-inserting moves it to the back of the Map's iteration order, i.e. most recently used.
-      this.map.delete(offset);
-      this.map.set(offset, hit);
+    const node = this.map.get(offset);
+    if (!node) return undefined;
+    if (node !== this.newest) {
+      this.unlink(node);
+      this.pushNewest(node);
     }
-    return hit;
+    return node.obj;
   }
 
   set(offset: number, obj: RawObject): void {
     if (obj.body.length > this.budget / MAX_CACHED_SHARE || this.map.has(offset)) return;
-    this.map.set(offset, obj);
+    const node: CacheNode = { offset, obj, newer: undefined, older: undefined };
+    this.map.set(offset, node);
+    this.pushNewest(node);
     this.bytes += obj.body.length;
-    for (const [k, v] of this.map) {
-      if (this.bytes <= this.budget) break;
-      this.map.delete(k);
-      this.bytes -= v.body.length;
+    while (this.bytes > this.budget && this.oldest) {
+      const victim = this.oldest;
+      this.unlink(victim);
+      this.map.delete(victim.offset);
+      this.bytes -= victim.obj.body.length;
     }
+  }
+
+  private unlink(node: CacheNode): void {
+    if (node.newer) node.newer.older = node.older;
+    else this.newest = node.older;
+    if (node.older) node.older.newer = node.newer;
+    else this.oldest = node.newer;
+    node.newer = node.older = undefined;
+  }
+
+  private pushNewest(node: CacheNode): void {
+    node.older = this.newest;
+    if (this.newest) this.newest.newer = node;
+    else this.oldest = node;
+    this.newest = node;
   }
 }
 

@@ -52,7 +52,7 @@ interface Unique {
   name: string | undefined;
 }
 
-/** A delta saving less than this is not worth a base lookup; tiny objects are stored whole. */
+/** Objects smaller than this are stored whole: a delta could save a few bytes, and costs a base lookup on every read. */
 const MIN_DELTA_TARGET = 64;
 const PROGRESS_EVERY = 1024;
 
