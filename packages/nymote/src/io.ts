@@ -18,18 +18,8 @@ export interface Io {
 /** Reads all of stdin as bytes, unchanged (values may be binary). */
 export async function readAll(input: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  let length = 0;
-  for await (const c of input) {
-    chunks.push(c);
-    length += c.length;
-  }
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  for await (const c of input) chunks.push(c);
+  return Buffer.concat(chunks);
 }
 
 /**

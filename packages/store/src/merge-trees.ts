@@ -45,7 +45,7 @@ export async function mergeTrees(
   theirs: ObjectId | undefined,
   resolutions: Resolutions = new Map(),
 ): Promise<TreeMergeResult> {
-  const batch: RawObject[] = [];
+  const batch: (RawObject & { id: ObjectId })[] = [];
   const conflicts: KeyConflict[] = [];
 
   const side = async (e: TreeEntry | undefined): Promise<ConflictSide> => {
@@ -54,7 +54,7 @@ export async function mergeTrees(
   };
   const valueEntry = (name: string, bytes: Uint8Array, mode: TreeEntry['mode'] = '100644'): TreeEntry => {
     const id = objects.store.hash('blob', bytes);
-    batch.push({ type: 'blob', body: bytes });
+    batch.push({ type: 'blob', body: bytes, id });
     return { name, mode, id };
   };
   /** Applies a caller's resolution for `key`; true when there was one. */
@@ -118,16 +118,17 @@ export async function mergeTrees(
     }
     if (out.length === 0 && !isRoot) return undefined;
     const body = encodeTree(out);
-    batch.push({ type: 'tree', body });
-    return objects.store.hash('tree', body);
+    const id = objects.store.hash('tree', body);
+    batch.push({ type: 'tree', body, id });
+    return id;
   };
 
   let root = await mergeDir('', base, ours, theirs, true);
   if (conflicts.length) return { ok: false, conflicts };
   if (root === undefined) {
     const body = encodeTree([]);
-    batch.push({ type: 'tree', body });
     root = objects.store.hash('tree', body);
+    batch.push({ type: 'tree', body, id: root });
   }
   if (batch.length) await objects.store.writeBatch(batch);
   return { ok: true, tree: root };

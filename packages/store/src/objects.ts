@@ -56,6 +56,22 @@ export class Objects {
     return entries;
   }
 
+  /**
+   * Records the entries of a tree this process has just written, so the next read of it (the next
+   * commit on the same branch starts from it) costs no decoding.
+   */
+  primeTree(id: ObjectId, entries: readonly TreeEntry[]): void {
+    if (this.trees.has(id)) return;
+    const map = new Map<string, TreeEntry>();
+    for (const e of entries) map.set(e.name, e);
+    this.trees.set(id, map);
+  }
+
+  /** Records a commit this process has just written: the next write on its branch starts by reading it. */
+  primeCommit(id: ObjectId, commit: Commit): void {
+    this.commits.set(id, commit);
+  }
+
   async commit(id: ObjectId): Promise<Commit> {
     const hit = this.commits.get(id);
     if (hit) return hit;

@@ -241,7 +241,9 @@ export class Store {
   /** Writes a commit object for `tree` with the given parents; does not move any branch. */
   async writeCommit(tree: ObjectId, parents: ObjectId[], info: CommitInfo): Promise<ObjectId> {
     const c: Commit = { tree, parents, ...this.person(info), message: normalizeMessage(info.message ?? 'Update') };
-    return this.backend.objects.write('commit', encodeCommit(c));
+    const id = await this.backend.objects.write('commit', encodeCommit(c));
+    this.objects.primeCommit(id, c);
+    return id;
   }
 
   /**

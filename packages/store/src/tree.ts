@@ -2,7 +2,7 @@ import { StoreError } from './errors.js';
 import { utf8 } from './git/bytes.js';
 import { EMPTY_TREE_ID, type ObjectId } from './git/id.js';
 import type { RawObject } from './git/object.js';
-import { encodeTree, type TreeEntry, type TreeMode } from './git/tree-codec.js';
+import { compareEntries, encodeTree, type TreeEntry, type TreeMode } from './git/tree-codec.js';
 import { joinKey, keySegments, keyString, type Key } from './key.js';
 import type { Objects, TreeEntries } from './objects.js';
 
@@ -39,6 +39,13 @@ interface DirNode {
   id: ObjectId | undefined;
 }
 
+/** A directory encoded by write(): its node, id and entries (to prime the tree cache once stored). */
+interface Written {
+  dir: DirNode;
+  id: ObjectId;
+  entries: TreeEntry[];
+}
+
 export type EntryKind = 'value' | 'tree';
 
 export interface ListEntry {
@@ -47,6 +54,7 @@ export interface ListEntry {
 }
 
 const isTreeMode = (m: TreeMode) => m === '40000';
+const modeOf = (n: Node): TreeMode => (n.t === 'dir' ? '40000' : n.mode);
 
 function dirFromStored(stored: TreeEntries, id: ObjectId | undefined): DirNode {
   return { t: 'dir', stored, overrides: new Map(), frozen: false, id };
@@ -147,7 +155,7 @@ export class Tree {
       if (n.t === 'dir' && (await this.entriesOf(n)).length === 0) continue;
       out.push([name, n]);
     }
-    return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return out.sort(([a, x], [b, y]) => compareEntries({ name: a, mode: modeOf(x), id: '' }, { name: b, mode: modeOf(y), id: '' }));
   }
 
   /** The names directly under `prefix`, sorted, each a value or a tree. Empty when `prefix` is not a tree. */
@@ -161,22 +169,30 @@ export class Tree {
     }));
   }
 
-  /** Every key under `prefix` (recursively) with its value's blob id when stored, in git's order. */
+  /**
+   * Every key under `prefix` (recursively) with its value's blob id when stored, in git's order.
+   * One generator with an explicit stack: a recursive one would pay a generator hop per level per key.
+   */
   async *walk(prefix: Key = ''): AsyncGenerator<{ key: string; id: ObjectId | undefined }> {
-    const start = keyString(prefix);
     const node = await this.find(keySegments(prefix, true));
     if (!node) return;
-    yield* this.walkNode(node, start);
-  }
-
-  private async *walkNode(node: Node, key: string): AsyncGenerator<{ key: string; id: ObjectId | undefined }> {
-    const dir = await this.asDir(node);
-    if (!dir) {
-      if (node.t === 'blob') yield { key, id: undefined };
-      else if (node.t === 'stored' && node.mode !== '160000') yield { key, id: node.id };
-      return;
+    const stack: [Node, string][] = [[node, keyString(prefix)]];
+    for (let top = stack.pop(); top; top = stack.pop()) {
+      const [n, key] = top;
+      if (n.t === 'blob') {
+        yield { key, id: undefined };
+        continue;
+      }
+      if (n.t === 'stored' && !isTreeMode(n.mode)) {
+        if (n.mode !== '160000') yield { key, id: n.id };
+        continue;
+      }
+      // Stored trees are already in git's order; pushed in reverse so the first entry comes out first.
+      const children: [string, Node][] = n.t === 'stored'
+        ? [...(await this.objects.tree(n.id)).values()].map((e) => [e.name, { t: 'stored', mode: e.mode, id: e.id }])
+        : await this.entriesOf(n);
+      for (let i = children.length - 1; i >= 0; i--) stack.push([children[i]![1], joinKey(key, children[i]![0])]);
     }
-    for (const [name, child] of await this.entriesOf(dir)) yield* this.walkNode(child, joinKey(key, name));
   }
 
   /** A separate view of the subtree at `prefix` (empty when there is none). */
@@ -272,11 +288,14 @@ export class Tree {
    * and returns the root tree's id. Unchanged subtrees are not touched.
    */
   async write(): Promise<ObjectId> {
-    const batch: RawObject[] = [];
-    const written: [DirNode, ObjectId][] = [];
+    const batch: (RawObject & { id: ObjectId })[] = [];
+    const written: Written[] = [];
     const rootId = (await this.encodeDir(this.root, batch, written, true))!;
     if (batch.length) await this.objects.store.writeBatch(batch);
-    for (const [d, id] of written) d.id = id;
+    for (const w of written) {
+      w.dir.id = w.id;
+      this.objects.primeTree(w.id, w.entries);
+    }
     return rootId;
   }
 
@@ -285,7 +304,7 @@ export class Tree {
     return (await this.encodeDir(this.root, [], [], true))!;
   }
 
-  private async encodeDir(dir: DirNode, batch: RawObject[], written: [DirNode, ObjectId][], isRoot: boolean): Promise<ObjectId | undefined> {
+  private async encodeDir(dir: DirNode, batch: (RawObject & { id: ObjectId })[], written: Written[], isRoot: boolean): Promise<ObjectId | undefined> {
     if (dir.id !== undefined) return dir.id;
     const entries: TreeEntry[] = [];
     for (const [name, e] of dir.stored) if (!dir.overrides.has(name)) entries.push(e);
@@ -294,7 +313,7 @@ export class Tree {
       if (n.t === 'stored') entries.push({ name, mode: n.mode, id: n.id });
       else if (n.t === 'blob') {
         const id = this.objects.store.hash('blob', n.bytes);
-        batch.push({ type: 'blob', body: n.bytes });
+        batch.push({ type: 'blob', body: n.bytes, id });
         entries.push({ name, mode: n.mode, id });
       } else {
         const id = await this.encodeDir(n, batch, written, false);
@@ -304,8 +323,8 @@ export class Tree {
     if (entries.length === 0 && !isRoot) return undefined;
     const body = encodeTree(entries);
     const id = this.objects.store.hash('tree', body);
-    batch.push({ type: 'tree', body });
-    written.push([dir, id]);
+    batch.push({ type: 'tree', body, id });
+    written.push({ dir, id, entries });
     return id;
   }
 }

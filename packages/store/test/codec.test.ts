@@ -60,3 +60,16 @@ test('commits git wrote (with a signature header) decode and re-encode to the sa
   assert.deepEqual(c.extraHeaders, [['gpgsig', '-----BEGIN-----\nline\n-----END-----']]);
   assert.deepEqual(encodeCommit(c), body);
 });
+
+test('entry order equals git byte order for any names, astral characters included', async () => {
+  const fc = (await import('fast-check')).default;
+  const { compareEntries } = await import('../src/git/tree-codec.js');
+  const bytesOrder = (a: TreeEntry, b: TreeEntry) => {
+    const x = Buffer.from(a.mode === '40000' ? a.name + '/' : a.name);
+    const y = Buffer.from(b.mode === '40000' ? b.name + '/' : b.name);
+    return Math.sign(Buffer.compare(x, y));
+  };
+  const name = fc.string({ unit: fc.constantFrom('a', 'b', '.', '-', 'é', '\uE000', '\uFFFD', '😀', '𝄞'), minLength: 1, maxLength: 4 });
+  const entry = fc.record({ name, mode: fc.constantFrom('100644' as const, '40000' as const), id: fc.constant(EMPTY_TREE_ID) });
+  fc.assert(fc.property(entry, entry, (a, b) => Math.sign(compareEntries(a, b)) === bytesOrder(a, b)), { numRuns: 5000 });
+});

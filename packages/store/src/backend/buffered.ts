@@ -8,7 +8,7 @@ import type { ObjectType, RawObject } from '../git/object.js';
  * of commits do not become tens of thousands of loose files.
  */
 export class BufferedObjects implements ObjectStore {
-  private pending = new Map<ObjectId, RawObject>();
+  private pending = new Map<ObjectId, RawObject & { id: ObjectId }>();
 
   constructor(private readonly inner: ObjectStore) {}
 
@@ -26,14 +26,15 @@ export class BufferedObjects implements ObjectStore {
     return this.pending.has(id) || this.inner.has(id);
   }
   async write(type: ObjectType, body: Uint8Array): Promise<ObjectId> {
-    const id = this.hash(type, body);
-    if (!this.pending.has(id)) this.pending.set(id, { type, body });
-    return id;
+    return this.add({ type, body });
   }
-  async writeBatch(objects: readonly RawObject[]): Promise<ObjectId[]> {
-    const ids: ObjectId[] = [];
-    for (const o of objects) ids.push(await this.write(o.type, o.body));
-    return ids;
+  async writeBatch(objects: readonly (RawObject & { id?: ObjectId })[]): Promise<ObjectId[]> {
+    return objects.map((o) => this.add(o));
+  }
+  private add(o: RawObject & { id?: ObjectId }): ObjectId {
+    const id = o.id ?? this.hash(o.type, o.body);
+    if (!this.pending.has(id)) this.pending.set(id, { id, type: o.type, body: o.body });
+    return id;
   }
   /** Stores everything pending in the inner store, as one batch. */
   async flush(): Promise<void> {

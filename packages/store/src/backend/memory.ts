@@ -16,15 +16,15 @@ class MemoryObjects implements ObjectStore {
   hash(type: ObjectType, body: Uint8Array): ObjectId {
     return hashObject(this.sha1, type, body);
   }
-  async write(type: ObjectType, body: Uint8Array): Promise<ObjectId> {
-    const id = this.hash(type, body);
+  async write(type: ObjectType, body: Uint8Array, known?: ObjectId): Promise<ObjectId> {
+    const id = known ?? this.hash(type, body);
     // Copy: the caller may reuse its buffer, and stored objects must never change.
     if (!this.objects.has(id)) this.objects.set(id, { type, body: body.slice() });
     return id;
   }
-  async writeBatch(objects: readonly RawObject[]): Promise<ObjectId[]> {
+  async writeBatch(objects: readonly (RawObject & { id?: ObjectId })[]): Promise<ObjectId[]> {
     const ids: ObjectId[] = [];
-    for (const o of objects) ids.push(await this.write(o.type, o.body));
+    for (const o of objects) ids.push(await this.write(o.type, o.body, o.id));
     return ids;
   }
   get size(): number {

@@ -12,8 +12,11 @@ export interface ObjectStore {
   has(id: ObjectId): Promise<boolean>;
   /** Stores one object (idempotent) and returns its id. */
   write(type: ObjectType, body: Uint8Array): Promise<ObjectId>;
-  /** Stores many objects at once; a disk backend may write them as one packfile. Ids in the same order. */
-  writeBatch(objects: readonly RawObject[]): Promise<ObjectId[]>;
+  /**
+   * Stores many objects at once; a disk backend may write them as one packfile. Ids in the same order.
+   * An object may carry its `id` when the caller already hashed it; it is trusted, to hash only once.
+   */
+  writeBatch(objects: readonly (RawObject & { id?: ObjectId })[]): Promise<ObjectId[]>;
   /** The id an object would have, without storing it. */
   hash(type: ObjectType, body: Uint8Array): ObjectId;
 }

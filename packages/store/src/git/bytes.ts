@@ -47,12 +47,26 @@ export function toHex(b: Uint8Array, start = 0, end = b.length): string {
   return s;
 }
 
+/** Value of each hex digit by char code, -1 for anything else. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
+/** Writes the bytes of a hex string into `out` at `offset` (object ids go straight into encoded trees). */
+export function hexInto(hex: string, out: Uint8Array, offset: number): void {
+  const n = hex.length >> 1;
+  for (let i = 0; i < n; i++) {
+    const hi = HEX_VALUE[hex.charCodeAt(2 * i)] ?? -1;
+    const lo = HEX_VALUE[hex.charCodeAt(2 * i + 1)] ?? -1;
+    if (hi < 0 || lo < 0) throw new TypeError(`not a hex string: ${hex}`);
+    out[offset + i] = (hi << 4) | lo;
+  }
+}
+
 export function fromHex(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length >> 1);
-  for (let i = 0; i < out.length; i++) {
-    const v = parseInt(hex.substr(i * 2, 2), 16);
-    if (Number.isNaN(v)) throw new TypeError(`not a hex string: ${hex}`);
-    out[i] = v;
-  }
+  hexInto(hex, out, 0);
   return out;
 }

@@ -1,4 +1,4 @@
-import { concat, fromHex, fromUtf8, toHex, utf8 } from './bytes.js';
+import { fromUtf8, hexInto, toHex } from './bytes.js';
 import type { ObjectId } from './id.js';
 import { StoreError } from '../errors.js';
 
@@ -25,24 +25,49 @@ export function isValidEntryName(name: string): boolean {
   );
 }
 
-function sortKey(e: TreeEntry): Uint8Array {
-  return utf8(e.mode === '40000' ? e.name + '/' : e.name);
-}
+/** The code unit that follows a name in git's order: '/' for a directory, nothing (-1) for a file. */
+const end = (e: TreeEntry) => (e.mode === '40000' ? 0x2f : -1);
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
-}
-
-/** Git's entry order: by the bytes of the name, a directory's name compared as if it ended in '/'. */
+/**
+ * Git's entry order: by the bytes of the name, a directory's name compared as if it ended in '/'.
+ * Runs on every commit, so it compares code units in place without building strings. UTF-16 order
+ * equals UTF-8 byte order except that surrogates (characters above U+FFFF) sort after U+E000–U+FFFF.
+ */
 export function compareEntries(a: TreeEntry, b: TreeEntry): number {
-  return compareBytes(sortKey(a), sortKey(b));
+  const an = a.name;
+  const bn = b.name;
+  const n = Math.min(an.length, bn.length);
+  for (let i = 0; i < n; i++) {
+    const x = an.charCodeAt(i);
+    const y = bn.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs && !ys && y >= 0xe000) return 1;
+    if (ys && !xs && x >= 0xe000) return -1;
+    return x - y;
+  }
+  const x = an.length > n ? an.charCodeAt(n) : end(a);
+  const y = bn.length > n ? bn.charCodeAt(n) : end(b);
+  return x - y;
 }
 
+/** Bytes of a string in UTF-8, without encoding it. */
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) n += c >= 0x800 && (c < 0xd800 || c > 0xdfff) ? 2 : 1;
+  }
+  return n;
+}
+
+const encoder = new TextEncoder();
+
+/** Encodes entries in git's order into one buffer: "<mode> <name>\0<20-byte id>" each. */
 export function encodeTree(entries: readonly TreeEntry[]): Uint8Array {
   const sorted = [...entries].sort(compareEntries);
-  const parts: Uint8Array[] = [];
+  let size = 0;
   for (let i = 0; i < sorted.length; i++) {
     const e = sorted[i]!;
     if (!isValidEntryName(e.name)) {
@@ -51,9 +76,19 @@ export function encodeTree(entries: readonly TreeEntry[]): Uint8Array {
     if (i > 0 && sorted[i - 1]!.name === e.name) {
       throw new StoreError('invalid-object', `tree has two entries named "${e.name}"`, { name: e.name });
     }
-    parts.push(utf8(`${e.mode} ${e.name}\0`), fromHex(e.id));
+    size += e.mode.length + 1 + utf8Length(e.name) + 1 + 20;
   }
-  return concat(parts);
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const e of sorted) {
+    for (let j = 0; j < e.mode.length; j++) out[o++] = e.mode.charCodeAt(j);
+    out[o++] = 0x20;
+    o += encoder.encodeInto(e.name, out.subarray(o)).written;
+    out[o++] = 0;
+    hexInto(e.id, out, o);
+    o += 20;
+  }
+  return out;
 }
 
 export function decodeTree(body: Uint8Array, id = '?'): TreeEntry[] {

@@ -1,8 +1,21 @@
 // Small file-system helpers shared by the fs backend modules.
+//
+// Why most of this is synchronous: an async node:fs call is a round trip through libuv's thread pool,
+// which costs 0.15-0.4 ms on the machines we run on, while the system call itself (open, read, write,
+// rename of a file of a few hundred bytes, from the page cache) costs 5-100 µs. Objects and refs are such
+// files, and a commit or a read touches several of them, so the round trips were most of the time spent.
+// Like git, we make these calls directly; the event loop blocks for microseconds per call. Two things
+// still go to the thread pool: fsync (a device flush can take milliseconds, too long to stall every
+// other request of the process) and writing big files (packs; see writeNewFile).
 import { randomBytes } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, rmdir, unlink, writeFile } from 'node:fs/promises';
+import {
+  closeSync, fsync, mkdirSync, openSync, readdirSync, readSync, rmdirSync, statSync, unlinkSync, writeSync, type Stats,
+} from 'node:fs';
+import { open, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const fsyncFd = promisify(fsync);
 
 /** The errno code of a Node file-system error ("ENOENT"), or undefined for anything else. */
 export function errnoCode(e: unknown): string | undefined {
@@ -17,28 +30,64 @@ export function isNotFound(e: unknown): boolean {
   return c === 'ENOENT' || c === 'ENOTDIR';
 }
 
+const TEMP_TAG = randomBytes(6).toString('hex');
+let tempCounter = 0;
+
 /**
  * A fresh name in `dir` for a temp file. The prefixes we pass are git's own ("tmp_obj_", "tmp_pack_"),
  * so `git fsck` ignores such leftovers and `git prune` eventually deletes them.
  */
 export function tempPath(dir: string, prefix: string): string {
-  return join(dir, `${prefix}${process.pid}_${randomBytes(6).toString('hex')}`);
+  // Unique without a call into the random source per file (a few µs each, on every object written):
+  // random per process (pids repeat across containers sharing a disk), then a counter. Temp files are
+  // created with O_EXCL, so even a collision would fail loudly, never let two writers share a file.
+  return join(dir, `${prefix}${process.pid}_${TEMP_TAG}${(tempCounter++).toString(36)}`);
+}
+
+
+/** Flushes an open file to disk, on the thread pool (see the top of this file). */
+export function flushFd(fd: number): Promise<void> {
+  return fsyncFd(fd);
 }
 
 /** Flushes a directory's entries (new names, renames) to disk. */
 export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+  const fd = openSync(dir, 'r');
   try {
-    await fh.sync();
+    await flushFd(fd);
   } finally {
-    await fh.close();
+    closeSync(fd);
+  }
+}
+
+/** writeSync until everything is written (one call almost always suffices). */
+export function writeAllSync(fd: number, data: Uint8Array): void {
+  for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+}
+
+/**
+ * Creates `path` (which must not exist) holding `data`, with direct system calls: for small files (a
+ * loose object, a ref). With fsync the data is on disk when it resolves. A failed write leaves no file.
+ */
+export async function writeNewSmallFile(path: string, data: Uint8Array, o: { mode: number; fsync: boolean }): Promise<void> {
+  const fd = openSync(path, 'wx', o.mode);
+  let closed = false;
+  try {
+    writeAllSync(fd, data);
+    if (o.fsync) await flushFd(fd);
+    closed = true; // even if close fails: a descriptor is never closed twice (its number may be reused)
+    closeSync(fd);
+  } catch (e) {
+    if (!closed) closeQuietly(fd);
+    removeQuietly(path);
+    throw e;
   }
 }
 
 /**
- * Creates `path` (which must not exist) holding `data`. Without fsync this is fs.writeFile, several times
- * faster for small files than going through a FileHandle; with fsync the data is on disk when it resolves.
- * A failed write leaves no file behind.
+ * writeNewSmallFile for big files (packs), entirely on the thread pool: writing megabytes can take long
+ * enough that blocking the event loop for it would be felt. Without fsync this is fs.writeFile, several
+ * times faster than going through a FileHandle.
  */
 export async function writeNewFile(path: string, data: Uint8Array, o: { mode: number; fsync: boolean }): Promise<void> {
   if (!o.fsync) {
@@ -52,7 +101,10 @@ export async function writeNewFile(path: string, data: Uint8Array, o: { mode: nu
   }
   const fh = await open(path, 'wx', o.mode);
   try {
-    await writeAll(fh, data);
+    for (let done = 0; done < data.length; ) {
+      const { bytesWritten } = await fh.write(data, done, data.length - done);
+      done += bytesWritten;
+    }
     await fh.sync();
     await fh.close();
   } catch (e) {
@@ -62,23 +114,16 @@ export async function writeNewFile(path: string, data: Uint8Array, o: { mode: nu
   }
 }
 
-/** fh.write until everything is written (FileHandle.writeFile is much slower for small data). */
-export async function writeAll(fh: FileHandle, data: Uint8Array): Promise<void> {
-  for (let done = 0; done < data.length; ) {
-    const { bytesWritten } = await fh.write(data, done, data.length - done);
-    done += bytesWritten;
-  }
-}
-
 /**
  * mkdir -p; with fsync, also flushes the parent of every directory it created, so that a file later
  * fsynced inside is reachable after a power loss (an fsynced file in an unrecorded directory is lost).
+ * The mkdir itself is synchronous; it resolves at once unless there is something to flush.
  */
 export async function makeDirs(dir: string, fsync: boolean): Promise<void> {
   let first: string | undefined;
   for (let attempt = 0; ; attempt++) {
     try {
-      first = await mkdir(dir, { recursive: true });
+      first = mkdirSync(dir, { recursive: true });
       break;
     } catch (e) {
       // Node's mkdir -p answers EEXIST by checking the directory with stat; when another process removes
@@ -93,12 +138,21 @@ export async function makeDirs(dir: string, fsync: boolean): Promise<void> {
   }
 }
 
+/** The file's status, or undefined when it cannot be had (absent, a parent is a file, unreadable). */
+export function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Removes `dir` and its parents while they are empty, stopping at `stop` (never removed). Best effort. */
-export async function removeEmptyDirs(dir: string, stop: string): Promise<void> {
+export function removeEmptyDirs(dir: string, stop: string): void {
   let d = dir;
   while (d.startsWith(stop + '/') && d !== stop) {
     try {
-      await rmdir(d);
+      rmdirSync(d);
     } catch {
       return; // not empty (or already gone, or busy): leave it
     }
@@ -106,31 +160,83 @@ export async function removeEmptyDirs(dir: string, stop: string): Promise<void> 
   }
 }
 
+const SMALL_READ = 256;
+
 /**
- * A small file's text (a ref, HEAD): one read instead of fs.readFile's stat-then-read, which matters
- * on the compare-and-swap path. Longer files are read to their end all the same.
+ * A small file's text (a ref, HEAD): open, one read, close, where fs.readFileSync also stats the file.
+ * Longer files are read to their end all the same.
  */
-export async function readSmallFile(path: string): Promise<string> {
-  const fh = await open(path, 'r');
+export function readSmallFile(path: string): string {
+  const fd = openSync(path, 'r');
   try {
-    const buf = Buffer.allocUnsafe(256);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    if (bytesRead < buf.length) return buf.toString('utf8', 0, bytesRead);
-    const rest = await fh.readFile();
-    return Buffer.concat([buf, rest]).toString('utf8');
+    let buf = Buffer.allocUnsafe(SMALL_READ);
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, buf, length, buf.length - length, length);
+      length += n;
+      if (n === 0 || length < buf.length) return buf.toString('utf8', 0, length);
+      const bigger = Buffer.allocUnsafe(buf.length * 4);
+      buf.copy(bigger);
+      buf = bigger;
+    }
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
 /** Deletes a file, ignoring that it is already gone. */
-export async function removeFile(path: string): Promise<boolean> {
+export function removeFile(path: string): boolean {
   try {
-    await unlink(path);
+    unlinkSync(path);
     return true;
   } catch (e) {
     if (isNotFound(e)) return false;
     throw e;
+  }
+}
+
+/**
+ * Deletes the files of `dir` named `prefix`* last modified more than `ageMs` ago (temp files left by
+ * killed processes: a live writer holds one for milliseconds). Returns how many it deleted.
+ */
+export function removeOldFiles(dir: string, prefix: string, ageMs: number): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  const now = Date.now();
+  let n = 0;
+  for (const f of names) {
+    if (!f.startsWith(prefix)) continue;
+    const path = join(dir, f);
+    const st = statOrUndefined(path);
+    if (st === undefined || now - st.mtimeMs <= ageMs) continue;
+    try {
+      unlinkSync(path);
+      n++;
+    } catch {
+      // gone already (another gc), or not ours to delete: either way nothing to do
+    }
+  }
+  return n;
+}
+
+/** Deletes a file if it can, on a path where a failure has already been reported. */
+export function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone already, or not ours to delete
+  }
+}
+
+export function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already failing: the first error is the one worth reporting
   }
 }
 

@@ -2,12 +2,11 @@
 // packed-refs. Safe while other readers and writers (here, in other processes, or git) keep working:
 // the pack is complete and on disk before any loose file goes, readers that miss a vanished loose file
 // rescan the packs, and refs are packed under git's locks (see FsRefs.packAll).
-import { readdir, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import { decodeTagTarget } from '../../git/commit-codec.js';
 import type { ObjectId } from '../../git/id.js';
 import type { PackObject } from '../../git/pack/pack-writer.js';
-import { forEachLimit } from './files.js';
+import { yieldIfBusy } from './fairness.js';
+import { removeOldFiles } from './files.js';
 import type { FsObjects } from './objects.js';
 import type { FsRefs } from './refs.js';
 
@@ -36,11 +35,13 @@ export async function collectGarbage(objects: FsObjects, refs: FsRefs, options: 
   // Loose files of objects some pack already has (a rewrite after a pack, or git's own) need no copy.
   const toPack = ids.filter((id) => !packs.has(id));
   const batch: PackObject[] = [];
-  await forEachLimit(toPack, 16, async (id) => {
+  for (const id of toPack) {
+    // Synchronous reads (see loose-objects.ts), letting the event loop turn between them.
+    await yieldIfBusy();
     // Read and hash-checked: a corrupt object fails gc here, before anything is deleted.
     const o = await loose.read(id);
     if (o) batch.push(o);
-  });
+  }
   let packedObjects = 0;
   if (batch.length > 0) {
     // Always fsynced, whatever the backend's fsync option: deleting the loose copies next must never
@@ -56,7 +57,8 @@ export async function collectGarbage(objects: FsObjects, refs: FsRefs, options: 
   const prunedRefs = await refs.packAll((id) => peel(objects, id));
   say(`gc: packed refs (${prunedRefs} loose ref files removed)`);
 
-  const temps = (await loose.removeStaleTemps(STALE_TEMP_MS)) + (await removeStalePackTemps(packs.packDir));
+  const temps = (await loose.removeStaleTemps(STALE_TEMP_MS))
+    + removeOldFiles(packs.packDir, 'tmp_pack_', STALE_TEMP_MS) + removeOldFiles(packs.packDir, 'tmp_idx_', STALE_TEMP_MS);
   if (temps > 0) say(`gc: removed ${temps} temp files left by killed processes`);
   return { packedObjects, removedLooseFiles };
 }
@@ -71,16 +73,4 @@ async function peel(objects: FsObjects, id: ObjectId): Promise<ObjectId | undefi
     current = decodeTagTarget(o.body, current).object;
   }
   throw new Error(`tag ${id}: more than ${MAX_PEEL} levels of tags`);
-}
-
-async function removeStalePackTemps(packDir: string): Promise<number> {
-  let n = 0;
-  const now = Date.now();
-  for (const f of await readdir(packDir).catch(() => [])) {
-    if (!f.startsWith('tmp_pack_') && !f.startsWith('tmp_idx_')) continue;
-    const p = join(packDir, f);
-    const st = await stat(p).catch(() => undefined);
-    if (st && now - st.mtimeMs > STALE_TEMP_MS && (await unlink(p).then(() => true, () => false))) n++;
-  }
-  return n;
 }

@@ -1,12 +1,15 @@
 // Git-style lock files: "<file>.lock" created with O_EXCL is the lock; committing writes the new content
 // into it and renames it over <file>, so taking the lock and publishing the result are both atomic, across
 // processes, exactly as git itself does (git and this backend therefore exclude each other correctly).
+//
+// Taking, writing, publishing and releasing a lock are direct system calls rather than thread-pool
+// round trips (see files.ts): every ref update does all four, on files of a few bytes. Only waiting for a
+// lock someone else holds sleeps asynchronously, and fsync (when asked) runs on the thread pool.
 import { randomBytes } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
-import { link, open, rename, stat, unlink } from 'node:fs/promises';
+import { closeSync, fstatSync, linkSync, openSync, renameSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from '../../errors.js';
-import { errnoCode, fsyncDir, makeDirs, sleep, writeAll } from './files.js';
+import { closeQuietly, errnoCode, flushFd, fsyncDir, makeDirs, removeQuietly, sleep, writeAllSync } from './files.js';
 
 export interface LockOptions {
   timeoutMs: number;
@@ -17,16 +20,20 @@ export interface LockOptions {
 
 export class LockFile {
   private done = false;
+  /** The open lock file; -1 once closed, so it is never closed twice (the number may be reused). */
+  private fd: number;
 
   private constructor(
     /** The file being replaced. */
     readonly target: string,
     /** target + ".lock". */
     readonly path: string,
-    private readonly fh: FileHandle,
+    fd: number,
     private readonly ino: number,
     private readonly options: LockOptions,
-  ) {}
+  ) {
+    this.fd = fd;
+  }
 
   /**
    * Takes the lock on `target`, waiting (with short randomized sleeps, so contenders do not move in step)
@@ -37,10 +44,9 @@ export class LockFile {
     const path = `${target}.lock`;
     const deadline = Date.now() + options.timeoutMs;
     for (let attempt = 0; ; attempt++) {
+      let fd: number | undefined;
       try {
-        const fh = await open(path, 'wx', 0o644);
-        const st = await fh.stat();
-        return new LockFile(target, path, fh, st.ino, options);
+        fd = openSync(path, 'wx', 0o644);
       } catch (e) {
         const code = errnoCode(e);
         if (code === 'ENOENT' && attempt < 100) {
@@ -50,7 +56,8 @@ export class LockFile {
         }
         if (code !== 'EEXIST') throw e;
       }
-      if (await breakStaleLock(path, options)) continue;
+      if (fd !== undefined) return LockFile.created(target, path, fd, options);
+      if (breakStaleLock(path, options)) continue;
       const now = Date.now();
       if (now >= deadline) {
         throw new StoreError('lock-timeout', `could not lock ${path}: another process has held it for over ${options.timeoutMs} ms`, {
@@ -62,6 +69,17 @@ export class LockFile {
     }
   }
 
+  /** Wraps a lock file just created; its inode number tells later whether it is still ours. */
+  private static created(target: string, path: string, fd: number, options: LockOptions): LockFile {
+    try {
+      return new LockFile(target, path, fd, fstatSync(fd).ino, options);
+    } catch (e) {
+      closeQuietly(fd);
+      removeQuietly(path);
+      throw e;
+    }
+  }
+
   /**
    * Writes `data` as the new content of the target and renames the lock over it. The lock is released
    * either way. With fsync, data and rename are on disk before this resolves.
@@ -70,23 +88,23 @@ export class LockFile {
     if (this.done) throw new Error(`lock ${this.path} was already released`);
     this.done = true;
     try {
-      await writeAll(this.fh, typeof data === 'string' ? Buffer.from(data) : data);
-      if (this.options.fsync) await this.fh.sync();
+      writeAllSync(this.fd, typeof data === 'string' ? Buffer.from(data) : data);
+      if (this.options.fsync) await flushFd(this.fd);
+      this.closeFd();
     } catch (e) {
-      await this.fh.close().catch(() => {});
-      await this.unlinkIfOurs();
+      this.closeFdQuietly();
+      this.unlinkIfOurs();
       throw e;
     }
-    await this.fh.close();
     // Someone may have judged our lock stale and moved it (only possible if we held it for staleMs):
     // publishing now could overwrite a newer value, so refuse instead.
-    if (!(await this.stillOurs())) {
+    if (!this.stillOurs()) {
       throw new StoreError('lock-timeout', `lock ${this.path} was taken over by another process while held`, { lock: this.path });
     }
     try {
-      await rename(this.path, this.target);
+      renameSync(this.path, this.target);
     } catch (e) {
-      await this.unlinkIfOurs(); // or the failed lock would block everyone until it turns stale
+      this.unlinkIfOurs(); // or the failed lock would block everyone until it turns stale
       throw e;
     }
     if (this.options.fsync) await fsyncDir(dirname(this.target));
@@ -96,20 +114,34 @@ export class LockFile {
   async release(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    await this.fh.close().catch(() => {});
-    await this.unlinkIfOurs();
+    this.closeFdQuietly();
+    this.unlinkIfOurs();
   }
 
-  private async stillOurs(): Promise<boolean> {
+  private closeFd(): void {
+    const fd = this.fd;
+    this.fd = -1;
+    if (fd >= 0) closeSync(fd);
+  }
+
+  private closeFdQuietly(): void {
     try {
-      return (await stat(this.path)).ino === this.ino;
+      this.closeFd();
+    } catch {
+      // already failing or giving up: nothing to add
+    }
+  }
+
+  private stillOurs(): boolean {
+    try {
+      return statSync(this.path).ino === this.ino;
     } catch {
       return false;
     }
   }
 
-  private async unlinkIfOurs(): Promise<void> {
-    if (await this.stillOurs()) await unlink(this.path).catch(() => {});
+  private unlinkIfOurs(): void {
+    if (this.stillOurs()) removeQuietly(this.path);
   }
 }
 
@@ -120,10 +152,10 @@ export class LockFile {
  * file; if it moved a fresh lock instead (the other process already replaced the stale one), it puts it
  * back. The `.lock` suffix of the aside name keeps ref listings (ours and git's) from seeing it.
  */
-async function breakStaleLock(path: string, options: LockOptions): Promise<boolean> {
-  let before;
+function breakStaleLock(path: string, options: LockOptions): boolean {
+  let before: Stats;
   try {
-    before = await stat(path);
+    before = statSync(path);
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return true; // released meanwhile
     throw e;
@@ -132,20 +164,24 @@ async function breakStaleLock(path: string, options: LockOptions): Promise<boole
   if (age < options.staleMs) return false;
   const aside = `${path.slice(0, -'.lock'.length)}.stale-${randomBytes(4).toString('hex')}.lock`;
   try {
-    await rename(path, aside);
+    renameSync(path, aside);
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return true;
     throw e;
   }
-  const moved = await stat(aside);
+  const moved = statSync(aside);
   if (moved.ino === before.ino && moved.mtimeMs === before.mtimeMs) {
-    await unlink(aside).catch(() => {});
+    removeQuietly(aside);
     options.onWarning(
       `removed stale lock ${path}: last modified ${Math.round(age / 1000)} s ago (more than ${options.staleMs} ms), so its holder was probably killed`,
     );
     return true;
   }
-  await link(aside, path).catch(() => {});
-  await unlink(aside).catch(() => {});
+  try {
+    linkSync(aside, path);
+  } catch {
+    // someone else's fresh lock is there already: theirs stands, ours goes
+  }
+  removeQuietly(aside);
   return false;
 }

@@ -1,5 +1,7 @@
 // Loose objects: objects/xx/yyyy… holding the zlib-deflated "<type> <size>\0<body>", as git writes them.
-import { access, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+// Reads, existence checks and writes of these (small) files use direct system calls, not the thread pool:
+// see files.ts for why.
+import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { constants as zc, deflate, deflateSync, inflate, inflateSync } from 'node:zlib';
@@ -7,18 +9,35 @@ import { StoreError } from '../../errors.js';
 import type { ObjectId } from '../../git/id.js';
 import { isObjectId } from '../../git/id.js';
 import { frame, unframe, type ObjectType, type RawObject } from '../../git/object.js';
-import { errnoCode, forEachLimit, fsyncDir, isNotFound, makeDirs, removeEmptyDirs, tempPath, writeNewFile } from './files.js';
+import { yieldIfBusy } from './fairness.js';
+import {
+  errnoCode, forEachLimit, fsyncDir, isNotFound, makeDirs, removeEmptyDirs, removeFile, removeOldFiles, removeQuietly, tempPath,
+  writeNewSmallFile,
+} from './files.js';
 import { nodeSha1 } from './hash.js';
 
 const inflateAsync = promisify(inflate);
 const deflateAsync = promisify(deflate);
 
-/** Above this size zlib runs on the thread pool instead of blocking the event loop. */
+/**
+ * Above this size zlib runs on the thread pool instead of blocking the event loop (inflating or
+ * deflating a few MiB takes milliseconds; the file I/O around it stays direct, it is far cheaper).
+ */
 const ASYNC_ZLIB_BYTES = 256 * 1024;
 /** Git's default core.looseCompression: loose objects favour speed, packs favour size. */
 const LOOSE_LEVEL = zc.Z_BEST_SPEED;
 /** Parallel file writes in a batch: enough to keep the disk busy, few enough for the fd limit. */
 const WRITE_CONCURRENCY = 16;
+
+/**
+ * zlib's output buffer for an expected result of `n` bytes. Node's default is 16 KiB per call, which for
+ * objects of a few hundred bytes is mostly garbage (reading 10,000 commits made 160 MB of it). A guess
+ * that turns out short costs another chunk, not a failure.
+ */
+function outputChunk(n: number): number {
+  return Math.min(DEFAULT_CHUNK, Math.max(zc.Z_MIN_CHUNK, n));
+}
+const DEFAULT_CHUNK = 16 << 10;
 
 export interface LooseWrite {
   id: ObjectId;
@@ -36,13 +55,8 @@ export class LooseObjects {
     return join(this.objectsDir, id.slice(0, 2), id.slice(2));
   }
 
-  async has(id: ObjectId): Promise<boolean> {
-    try {
-      await access(this.path(id));
-      return true;
-    } catch {
-      return false;
-    }
+  has(id: ObjectId): boolean {
+    return existsSync(this.path(id));
   }
 
   /**
@@ -53,7 +67,7 @@ export class LooseObjects {
     const file = this.path(id);
     let compressed: Buffer;
     try {
-      compressed = await readFile(file);
+      compressed = readFileSync(file);
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;
@@ -61,7 +75,9 @@ export class LooseObjects {
     const where = `loose object ${id} (${file})`;
     let bytes: Uint8Array;
     try {
-      bytes = compressed.length > ASYNC_ZLIB_BYTES ? await inflateAsync(compressed) : inflateSync(compressed);
+      bytes = compressed.length > ASYNC_ZLIB_BYTES
+        ? await inflateAsync(compressed)
+        : inflateSync(compressed, { chunkSize: outputChunk(compressed.length * 4) });
     } catch (e) {
       throw new StoreError('corrupt-object', `${where}: zlib data is damaged or truncated (${(e as Error).message})`, { id, file }, { cause: e });
     }
@@ -84,15 +100,17 @@ export class LooseObjects {
    */
   async write(o: LooseWrite, syncDir = true): Promise<boolean> {
     const file = this.path(o.id);
-    if (await this.has(o.id)) return false;
+    if (this.has(o.id)) return false;
     const framed = frame(o.type, o.body);
-    const data = framed.length > ASYNC_ZLIB_BYTES ? await deflateAsync(framed, { level: LOOSE_LEVEL }) : deflateSync(framed, { level: LOOSE_LEVEL });
+    const data = framed.length > ASYNC_ZLIB_BYTES
+      ? await deflateAsync(framed, { level: LOOSE_LEVEL })
+      : deflateSync(framed, { level: LOOSE_LEVEL, chunkSize: outputChunk(framed.length + (framed.length >>> 8) + 64) });
     const dir = join(this.objectsDir, o.id.slice(0, 2));
     const tmp = await this.createTemp(dir, data);
     try {
-      await rename(tmp, file);
+      renameSync(tmp, file);
     } catch (e) {
-      await unlink(tmp).catch(() => {});
+      removeQuietly(tmp);
       throw e;
     }
     if (this.fsync && syncDir) await fsyncDir(dir);
@@ -103,7 +121,9 @@ export class LooseObjects {
   async writeMany(objects: readonly LooseWrite[]): Promise<number> {
     let written = 0;
     const touched = new Set<string>();
+    // Several in flight only matters with fsync, where each write waits for the disk.
     await forEachLimit(objects, WRITE_CONCURRENCY, async (o) => {
+      await yieldIfBusy();
       if (await this.write(o, false)) {
         written++;
         touched.add(o.id.slice(0, 2));
@@ -113,12 +133,16 @@ export class LooseObjects {
     return written;
   }
 
-  /** Every loose object id, in no particular order (non-object files such as tmp_obj_* are skipped). */
+  /**
+   * Every loose object id, in no particular order (non-object files such as tmp_obj_* are skipped).
+   * These bulk operations (gc's) work one directory or file at a time with direct calls, letting the
+   * event loop turn in between (see fairness.ts): a listing or an unlink is microseconds.
+   */
   async list(): Promise<ObjectId[]> {
     const ids: ObjectId[] = [];
-    for (const d of await readdirOrEmpty(this.objectsDir)) {
-      if (!/^[0-9a-f]{2}$/.test(d)) continue;
-      for (const f of await readdirOrEmpty(join(this.objectsDir, d))) {
+    for (const d of this.fanOutDirs()) {
+      await yieldIfBusy();
+      for (const f of readdirOrEmpty(join(this.objectsDir, d))) {
         const id = d + f;
         if (isObjectId(id)) ids.push(id);
       }
@@ -130,18 +154,16 @@ export class LooseObjects {
   async remove(ids: readonly ObjectId[]): Promise<number> {
     let removed = 0;
     const dirs = new Set<string>();
-    await forEachLimit(ids, WRITE_CONCURRENCY, async (id) => {
-      try {
-        await unlink(this.path(id));
+    for (const id of ids) {
+      await yieldIfBusy();
+      if (removeFile(this.path(id))) {
         removed++;
         dirs.add(id.slice(0, 2));
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
       }
-    });
+    }
     for (const d of dirs) {
       this.dirs.delete(d);
-      await removeEmptyDirs(join(this.objectsDir, d), this.objectsDir);
+      removeEmptyDirs(join(this.objectsDir, d), this.objectsDir);
     }
     return removed;
   }
@@ -149,23 +171,15 @@ export class LooseObjects {
   /** Temp files older than `ageMs` in the fan-out directories: left by processes killed mid-write. */
   async removeStaleTemps(ageMs: number): Promise<number> {
     let n = 0;
-    const now = Date.now();
-    for (const d of await readdirOrEmpty(this.objectsDir)) {
-      if (!/^[0-9a-f]{2}$/.test(d)) continue;
-      for (const f of await readdirOrEmpty(join(this.objectsDir, d))) {
-        if (!f.startsWith('tmp_obj_')) continue;
-        const p = join(this.objectsDir, d, f);
-        try {
-          if (now - (await stat(p)).mtimeMs > ageMs) {
-            await unlink(p);
-            n++;
-          }
-        } catch {
-          // gone already
-        }
-      }
+    for (const d of this.fanOutDirs()) {
+      await yieldIfBusy();
+      n += removeOldFiles(join(this.objectsDir, d), 'tmp_obj_', ageMs);
     }
     return n;
+  }
+
+  private fanOutDirs(): string[] {
+    return readdirOrEmpty(this.objectsDir).filter((d) => /^[0-9a-f]{2}$/.test(d));
   }
 
   private async createTemp(dir: string, data: Uint8Array): Promise<string> {
@@ -178,7 +192,7 @@ export class LooseObjects {
       const tmp = tempPath(dir, 'tmp_obj_');
       try {
         // Read-only, as git makes objects: they never change once written.
-        await writeNewFile(tmp, data, { mode: 0o444, fsync: this.fsync });
+        await writeNewSmallFile(tmp, data, { mode: 0o444, fsync: this.fsync });
         return tmp;
       } catch (e) {
         // gc (here or in another process) may have removed the directory as empty: make it again.
@@ -192,9 +206,9 @@ export class LooseObjects {
   }
 }
 
-async function readdirOrEmpty(dir: string): Promise<string[]> {
+function readdirOrEmpty(dir: string): string[] {
   try {
-    return await readdir(dir);
+    return readdirSync(dir);
   } catch (e) {
     if (isNotFound(e)) return [];
     throw e;

@@ -1,6 +1,5 @@
 // Reading loose ref files (refs/heads/main, HEAD): either "<id>\n" or "ref: <name>\n".
-import { readdirSync, readFileSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../../errors.js';
 import { isObjectId, type ObjectId } from '../../git/id.js';
@@ -30,11 +29,15 @@ function isAbsent(e: unknown): boolean {
   return c === 'ENOENT' || c === 'ENOTDIR' || c === 'EISDIR';
 }
 
-export async function readLooseRef(dir: string, name: string): Promise<LooseRef | undefined> {
+/**
+ * The loose ref `name`, or undefined when there is no such file. Synchronous, like every read of these
+ * few-byte files (see files.ts): a ref read is on the path of every store read and write.
+ */
+export function readLooseRef(dir: string, name: string): LooseRef | undefined {
   const file = join(dir, name);
   let text: string;
   try {
-    text = await readSmallFile(file);
+    text = readSmallFile(file);
   } catch (e) {
     if (isAbsent(e)) return undefined;
     throw e;
@@ -45,33 +48,10 @@ export async function readLooseRef(dir: string, name: string): Promise<LooseRef 
 /**
  * Every loose ref under `sub` ("refs" or "refs/heads"), relative names as keys. Lock files, temp files and
  * refs that do not parse are skipped, as git skips them when it lists refs; they are reported when read
- * by name.
+ * by name. Synchronous, as git lists refs: a directory listing and a read per ref are microseconds each,
+ * where thread-pool round trips made listing a few hundred refs take tens of milliseconds.
  */
-export async function walkLooseRefs(dir: string, sub: string): Promise<Map<string, LooseRef>> {
-  const out = new Map<string, LooseRef>();
-  const visit = async (rel: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(join(dir, rel), { withFileTypes: true });
-    } catch (e) {
-      if (isAbsent(e)) return;
-      throw e;
-    }
-    for (const ent of entries) {
-      const name = `${rel}/${ent.name}`;
-      if (ent.isDirectory()) await visit(name);
-      else if (ent.isFile() && isValidRefName(name)) {
-        const r = await readLooseRef(dir, name).catch(() => undefined);
-        if (r) out.set(name, r);
-      }
-    }
-  };
-  await visit(sub);
-  return out;
-}
-
-/** The synchronous twin of walkLooseRefs, for the watcher's first snapshot (see watch.ts). */
-export function walkLooseRefsSync(dir: string, sub: string): Map<string, LooseRef> {
+export function walkLooseRefs(dir: string, sub: string): Map<string, LooseRef> {
   const out = new Map<string, LooseRef>();
   const visit = (rel: string): void => {
     let entries;
@@ -86,9 +66,10 @@ export function walkLooseRefsSync(dir: string, sub: string): Map<string, LooseRe
       if (ent.isDirectory()) visit(name);
       else if (ent.isFile() && isValidRefName(name)) {
         try {
-          out.set(name, parseLooseRef(readFileSync(join(dir, name), 'utf8'), name, join(dir, name)));
+          const r = readLooseRef(dir, name);
+          if (r) out.set(name, r);
         } catch {
-          // vanished or unreadable: as in walkLooseRefs
+          // unparsable or unreadable: skipped, see above
         }
       }
     }

@@ -37,7 +37,7 @@ export class ObjectDatabase {
   }
 
   async has(id: ObjectId): Promise<boolean> {
-    if (this.packs.has(id) || (await this.loose.has(id))) return true;
+    if (this.packs.has(id) || this.loose.has(id)) return true;
     await this.packs.rescan();
     return this.packs.has(id);
   }

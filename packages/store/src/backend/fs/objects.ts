@@ -3,6 +3,7 @@ import { isObjectId, type ObjectId } from '../../git/id.js';
 import type { ObjectType, RawObject } from '../../git/object.js';
 import type { ObjectStore } from '../types.js';
 import { Lru } from '../../cache.js';
+import { yieldIfBusy } from './fairness.js';
 import { hashObjectFast } from './hash.js';
 import type { LooseWrite } from './loose-objects.js';
 import { findAlternates, ObjectDatabase } from './object-database.js';
@@ -54,6 +55,7 @@ export class FsObjects implements ObjectStore {
     if (!isObjectId(id)) return undefined;
     const hit = this.cache.get(id);
     if (hit) return hit;
+    await yieldIfBusy();
     for (const db of this.all) {
       const o = await db.read(id);
       if (o) {
@@ -68,6 +70,7 @@ export class FsObjects implements ObjectStore {
   async has(id: ObjectId): Promise<boolean> {
     if (!isObjectId(id)) return false;
     if (this.knownStored(id)) return true;
+    await yieldIfBusy();
     for (const db of this.all) {
       if (await db.has(id)) {
         this.remember(id);
@@ -79,7 +82,10 @@ export class FsObjects implements ObjectStore {
 
   async write(type: ObjectType, body: Uint8Array): Promise<ObjectId> {
     const id = this.hash(type, body);
-    if (!this.knownStored(id)) await this.local.loose.write({ id, type, body });
+    if (!this.knownStored(id)) {
+      await yieldIfBusy();
+      await this.local.loose.write({ id, type, body });
+    }
     this.remember(id);
     return id;
   }
@@ -88,8 +94,9 @@ export class FsObjects implements ObjectStore {
    * Objects already known to be stored are skipped; if at least packThreshold remain they become one
    * pack (one file pair instead of thousands of small files, and no fan-out of fsyncs), else loose files.
    */
-  async writeBatch(objects: readonly RawObject[]): Promise<ObjectId[]> {
-    const ids = objects.map((o) => this.hash(o.type, o.body));
+  async writeBatch(objects: readonly (RawObject & { id?: ObjectId })[]): Promise<ObjectId[]> {
+    // An id the caller computed is trusted (see ObjectStore.writeBatch): hashing again would double the cost.
+    const ids = objects.map((o) => o.id ?? this.hash(o.type, o.body));
     const fresh: LooseWrite[] = [];
     const queued = new Set<ObjectId>();
     for (let i = 0; i < objects.length; i++) {
@@ -102,6 +109,7 @@ export class FsObjects implements ObjectStore {
       // No deltas here: it costs CPU on the write path, and gc can recompress later.
       await this.local.packs.write(fresh, { deltas: false, fsync: this.options.fsync });
     } else if (fresh.length > 0) {
+      await yieldIfBusy();
       await this.local.loose.writeMany(fresh);
     }
     for (const id of queued) this.remember(id);

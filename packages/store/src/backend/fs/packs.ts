@@ -1,8 +1,11 @@
 // The packs of one objects directory (objects/pack/pack-*.idx + .pack), read through the pack helper.
 // The set changes under us: `git gc` and our own gc add packs and delete old ones, so a lookup that
 // misses everywhere rescans the directory (see ObjectDatabase) before concluding an object is absent.
-import type { FileHandle } from 'node:fs/promises';
-import { open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+//
+// Reading is synchronous (see files.ts): positional reads from an open descriptor, a listing of the pack
+// directory on a miss, and opening a new pack. Writing a pack (megabytes, perhaps) stays asynchronous.
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../../errors.js';
 import type { ObjectId } from '../../git/id.js';
@@ -12,30 +15,50 @@ import { PackReader } from '../../git/pack/pack-reader.js';
 import { writePack, type PackObject } from '../../git/pack/pack-writer.js';
 import type { RandomAccess } from '../../git/pack/types.js';
 import { toHex } from '../../git/bytes.js';
-import { fsyncDir, isNotFound, tempPath, writeNewFile } from './files.js';
-import { hashObjectFast, nodeSha1 } from './hash.js';
+import { closeQuietly, fsyncDir, isNotFound, statOrUndefined, tempPath, writeNewFile } from './files.js';
+import { nodeSha1 } from './hash.js';
 import { nodeZlib } from './zlib.js';
 
 const PACK_IDX_RE = /^(pack-[0-9a-f]{40})\.idx$/;
 
-/** Positional reads through an open file handle; the handle stays open for the life of the pack. */
+/**
+ * Positional reads (pread) from a descriptor that stays open for the life of the pack. Synchronous: a
+ * read of a 64 KiB window from the page cache takes microseconds, a thread-pool round trip ten times
+ * more, and the pack reader makes one per window or per entry.
+ */
 class FileRandomAccess implements RandomAccess {
-  constructor(private readonly fh: FileHandle, readonly size: number) {}
+  /** -1 once closed: a closed descriptor's number may already belong to another file. */
+  private fd: number;
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
+  constructor(fd: number, readonly size: number, private readonly file: string) {
+    this.fd = fd;
+  }
+
+  read(offset: number, length: number): Promise<Uint8Array> {
+    try {
+      return Promise.resolve(this.readNow(offset, length));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private readNow(offset: number, length: number): Uint8Array {
+    if (this.fd < 0) throw new Error(`${this.file}: read after the pack was closed`);
     const n = Math.max(0, Math.min(length, this.size - offset));
     const buf = Buffer.allocUnsafeSlow(n);
     let done = 0;
     while (done < n) {
-      const { bytesRead } = await this.fh.read(buf, done, n - done, offset + done);
+      const bytesRead = readSync(this.fd, buf, done, n - done, offset + done);
       if (bytesRead === 0) break; // the file shrank: the reader reports the short read as corruption
       done += bytesRead;
     }
     return done === n ? buf : buf.subarray(0, done);
   }
 
-  close(): Promise<void> {
-    return this.fh.close();
+  async close(): Promise<void> {
+    const fd = this.fd;
+    this.fd = -1;
+    if (fd >= 0) closeSync(fd);
   }
 }
 
@@ -57,17 +80,16 @@ export class PackFile {
     return this.index.has(id);
   }
 
-  /** The object, hash-checked (a bad delta or a flipped bit must not pass for data), or undefined. */
+  /**
+   * The object, or undefined. Not re-hashed, as git does not re-hash what it reads from packs either:
+   * zlib's Adler-32 of every entry, the inflated size against the header and the delta checks catch
+   * damage, and verify() (gc, fsck) checks the pack's CRCs and checksum and every object's hash.
+   * (Loose objects, which have none of that, are hashed on every read: see loose-objects.ts.)
+   */
   async read(id: ObjectId): Promise<RawObject | undefined> {
     this.users++;
     try {
-      const o = await this.reader.read(id);
-      if (o === undefined) return undefined;
-      const actual = hashObjectFast(o.type, o.body);
-      if (actual !== id) {
-        throw new StoreError('corrupt-object', `object ${id} in ${this.path}: content hashes to ${actual}`, { id, file: this.path, actual });
-      }
-      return o;
+      return await this.reader.read(id);
     } finally {
       this.users--;
       if (this.retired && this.users === 0) await this.close();
@@ -96,7 +118,6 @@ export interface PackSetOptions {
 export class PackSet {
   /** Newest first: recent objects are the likely reads, and git orders packs the same way. */
   private packs: PackFile[] = [];
-  private readonly opening = new Map<string, Promise<PackFile | undefined>>();
   /** Packs found unreadable, by name -> size:mtime, so each is reported once, not on every rescan. */
   private readonly bad = new Map<string, string>();
 
@@ -121,12 +142,11 @@ export class PackSet {
 
   /** Brings the set in line with the directory: opens new packs, retires deleted ones. True if it added any. */
   async rescan(): Promise<boolean> {
-    // Only packs known before the readdir can be judged gone by it: one that write() or a concurrent
-    // rescan adds meanwhile may be missing from this (older) listing.
-    const before = new Set(this.packs);
+    // Synchronous from the listing to the update of this.packs: no write() or other rescan can add a
+    // pack in between, which this (then older) listing would wrongly judge gone.
     let names: string[];
     try {
-      names = await readdir(this.packDir);
+      names = readdirSync(this.packDir);
     } catch (e) {
       if (isNotFound(e)) names = [];
       else throw e;
@@ -137,14 +157,11 @@ export class PackSet {
       if (m) present.add(m[1]!);
     }
     const known = new Set(this.packs.map((p) => p.name));
-    const gone = this.packs.filter((p) => before.has(p) && !present.has(p.name));
-    if (gone.length > 0) {
-      this.packs = this.packs.filter((p) => !gone.includes(p));
-      for (const p of gone) await p.retire();
-    }
+    const gone = this.packs.filter((p) => !present.has(p.name));
+    if (gone.length > 0) this.packs = this.packs.filter((p) => present.has(p.name));
     let added = false;
-    const fresh = [...present].filter((n) => !known.has(n));
-    for (const p of await Promise.all(fresh.map((n) => this.openOnce(n)))) if (p) added = true;
+    for (const n of present) if (!known.has(n) && this.open(n)) added = true;
+    for (const p of gone) await p.retire();
     return added;
   }
 
@@ -177,7 +194,7 @@ export class PackSet {
       throw e;
     }
     if (o.fsync) await fsyncDir(this.packDir);
-    const pack = await this.openOnce(name, written.index);
+    const pack = this.packs.find((p) => p.name === name) ?? this.open(name, written.index);
     if (!pack) throw new Error(`${base}.pack: written but could not be opened`);
     return pack;
   }
@@ -188,31 +205,20 @@ export class PackSet {
     await Promise.all(all.map((p) => p.close()));
   }
 
-  /** Opens `name` unless it is open or being opened (concurrent rescans share one open). */
-  private openOnce(name: string, indexBytes?: Uint8Array): Promise<PackFile | undefined> {
-    const already = this.packs.find((p) => p.name === name);
-    if (already) return Promise.resolve(already);
-    let p = this.opening.get(name);
-    if (!p) {
-      p = this.open(name, indexBytes).finally(() => this.opening.delete(name));
-      this.opening.set(name, p);
-    }
-    return p;
-  }
-
-  private async open(name: string, indexBytes?: Uint8Array): Promise<PackFile | undefined> {
+  /** Opens `name` and puts it first in the list, or returns undefined (saying why, once) if it cannot. */
+  private open(name: string, indexBytes?: Uint8Array): PackFile | undefined {
     const idxPath = join(this.packDir, `${name}.idx`);
     const packPath = join(this.packDir, `${name}.pack`);
-    let fh: FileHandle | undefined;
+    let fd: number | undefined;
     try {
       // Our own index was built in memory from the objects; one read from disk needs its checksum checked.
-      const index = indexBytes ? PackIndex.parse(indexBytes, idxPath) : PackIndex.parse(await readFile(idxPath), idxPath, { sha1: nodeSha1 });
-      fh = await open(packPath, 'r');
-      const st = await fh.stat();
-      await checkPackMatchesIndex(fh, st.size, index, packPath);
+      const index = indexBytes ? PackIndex.parse(indexBytes, idxPath) : PackIndex.parse(readFileSync(idxPath), idxPath, { sha1: nodeSha1 });
+      fd = openSync(packPath, 'r');
+      const size = fstatSync(fd).size;
+      checkPackMatchesIndex(fd, size, index, packPath);
       const reader = new PackReader({
         index,
-        pack: new FileRandomAccess(fh, st.size),
+        pack: new FileRandomAccess(fd, size, packPath),
         zlib: nodeZlib,
         file: packPath,
         readExternal: this.options.readExternal,
@@ -222,11 +228,11 @@ export class PackSet {
       this.bad.delete(name);
       return pack;
     } catch (e) {
-      await fh?.close().catch(() => {});
+      if (fd !== undefined) closeQuietly(fd);
       // Deleted between readdir and open (a concurrent gc): simply not there any more.
       if (isNotFound(e)) return undefined;
       // Like git, skip a broken pack and carry on with the rest, saying so once.
-      const st = await stat(idxPath).catch(() => undefined);
+      const st = statOrUndefined(idxPath);
       const key = `${st?.size}:${st?.mtimeMs}`;
       if (this.bad.get(name) !== key) {
         this.bad.set(name, key);
@@ -238,12 +244,12 @@ export class PackSet {
 }
 
 /** Header and trailer must agree with the index, or offsets from the index would read garbage. */
-async function checkPackMatchesIndex(fh: FileHandle, size: number, index: PackIndex, file: string): Promise<void> {
+function checkPackMatchesIndex(fd: number, size: number, index: PackIndex, file: string): void {
   const head = Buffer.alloc(12);
   const tail = Buffer.alloc(20);
   if (size < 32) throw new StoreError('corrupt-pack', `${file}: only ${size} bytes`, { file });
-  await fh.read(head, 0, 12, 0);
-  await fh.read(tail, 0, 20, size - 20);
+  readSync(fd, head, 0, 12, 0);
+  readSync(fd, tail, 0, 20, size - 20);
   if (head.toString('latin1', 0, 4) !== 'PACK') throw new StoreError('corrupt-pack', `${file}: does not start with "PACK"`, { file });
   const count = head.readUInt32BE(8);
   if (count !== index.count) {

@@ -1,15 +1,20 @@
 // Refs on disk, as git keeps them: a loose file per ref (refs/heads/main), older refs in packed-refs, and a
 // loose file wins over a packed line. Every update takes git's lock file for the ref, so git and any
 // number of our processes can update the same repository safely.
-import { readFileSync } from 'node:fs';
-import { readFile, rmdir, stat } from 'node:fs/promises';
+//
+// Reads and updates use direct system calls, not the thread pool (see files.ts): every store operation
+// reads a ref or two, and an update takes a lock, reads, writes and renames, all on files of a few bytes.
+// The methods stay asynchronous because waiting for a lock held elsewhere sleeps, and fsync (when asked)
+// runs on the thread pool.
+import { readFileSync, rmdirSync, statSync, type BigIntStats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StoreError } from '../../errors.js';
 import { isObjectId, type ObjectId } from '../../git/id.js';
 import type { RefStore, RefUpdate } from '../types.js';
-import { errnoCode, fsyncDir, isNotFound, removeEmptyDirs, removeFile } from './files.js';
+import { yieldIfBusy } from './fairness.js';
+import { errnoCode, fsyncDir, isNotFound, removeEmptyDirs, removeFile, statOrUndefined } from './files.js';
 import { LockFile, type LockOptions } from './lock.js';
-import { readLooseRef, walkLooseRefs, walkLooseRefsSync, type LooseRef } from './loose-refs.js';
+import { readLooseRef, walkLooseRefs, type LooseRef } from './loose-refs.js';
 import { emptyPackedRefs, formatPackedRefs, parsePackedRefs, type PackedRef, type PackedRefs } from './packed-refs.js';
 import { checkRefName, compareRefNames } from './ref-names.js';
 import type { ResolvedOptions } from './options.js';
@@ -30,7 +35,7 @@ export class FsRefs implements RefStore {
       fsync: options.fsync,
       onWarning: options.onWarning,
     };
-    this.watcher = new RefWatcher(dir, () => this.list(''), () => this.listSync(), { onWarning: options.onWarning });
+    this.watcher = new RefWatcher(dir, () => this.list(''), () => this.listNow(''), { onWarning: options.onWarning });
   }
 
   private get packedPath(): string {
@@ -39,55 +44,59 @@ export class FsRefs implements RefStore {
 
   async read(name: string): Promise<ObjectId | undefined> {
     checkRefName(name);
+    await yieldIfBusy();
+    return this.resolve(name);
+  }
+
+  async list(prefix: string): Promise<Map<string, ObjectId>> {
+    await yieldIfBusy();
+    return this.listNow(prefix);
+  }
+
+  /** The id `name` points at, following symbolic refs. */
+  private resolve(name: string): ObjectId | undefined {
     let n = name;
     for (let depth = 0; depth <= MAX_SYMREF_DEPTH; depth++) {
-      const loose = await readLooseRef(this.dir, n);
-      if (loose === undefined) return (await this.readPacked()).refs.get(n)?.id;
+      const loose = readLooseRef(this.dir, n);
+      if (loose === undefined) return this.readPacked().refs.get(n)?.id;
       if ('id' in loose) return loose.id;
       n = loose.symbolic;
     }
     throw symrefLoop(name);
   }
 
-  async list(prefix: string): Promise<Map<string, ObjectId>> {
+  /** list(), synchronously: also the watcher's first snapshot, which must not await (see watch.ts). */
+  private listNow(prefix: string): Map<string, ObjectId> {
     // Loose first, then packed: gc writes packed-refs before it deletes the loose files, so in this order
     // a ref being packed is seen in one place or the other, never in neither.
-    const loose = await walkLooseRefs(this.dir, walkRoot(prefix));
-    const packed = await this.readPacked();
+    const loose = walkLooseRefs(this.dir, walkRoot(prefix));
+    const packed = this.readPacked();
     const out = new Map<string, ObjectId>();
     for (const name of mergedNames(loose, packed.refs, prefix)) {
       const l = loose.get(name);
       let id: ObjectId | undefined;
       if (l === undefined) id = packed.refs.get(name)?.id;
       else if ('id' in l) id = l.id;
-      else id = await this.read(name).catch(() => undefined); // a symbolic ref under refs/ (origin/HEAD)
+      else id = this.resolveQuietly(name); // a symbolic ref under refs/ (origin/HEAD)
       if (id !== undefined) out.set(name, id);
     }
     return out;
   }
 
-  /** list('') without awaiting, for the watcher's first snapshot. */
-  private listSync(): Map<string, ObjectId> {
-    const loose = walkLooseRefsSync(this.dir, 'refs');
-    const packed = this.readPackedSync();
-    const out = new Map<string, ObjectId>();
-    const resolve = (name: string, depth: number): ObjectId | undefined => {
-      const l = loose.get(name);
-      if (l === undefined) return packed.refs.get(name)?.id;
-      if ('id' in l) return l.id;
-      return depth < MAX_SYMREF_DEPTH ? resolve(l.symbolic, depth + 1) : undefined;
-    };
-    for (const name of mergedNames(loose, packed.refs, '')) {
-      const id = resolve(name, 0);
-      if (id !== undefined) out.set(name, id);
+  /** resolve, with a broken symbolic ref (a loop, an unreadable target) left out as git's listing does. */
+  private resolveQuietly(name: string): ObjectId | undefined {
+    try {
+      return this.resolve(name);
+    } catch {
+      return undefined;
     }
-    return out;
   }
 
   async compareAndSwap(name: string, expected: ObjectId | undefined, next: ObjectId | undefined): Promise<boolean> {
     checkRefName(name);
     checkId(name, 'expected', expected);
     checkId(name, 'next', next);
+    await yieldIfBusy();
     // Symbolic refs (HEAD) are found under the lock rather than resolved first: that saves a read on the
     // common path, where the ref is not symbolic.
     let target = name;
@@ -104,11 +113,11 @@ export class FsRefs implements RefStore {
     name: string, expected: ObjectId | undefined, next: ObjectId | undefined,
   ): Promise<boolean | { symbolic: string }> {
     if (next === undefined && expected === undefined) {
-      const e = await this.readDirectEntry(name);
+      const e = this.readDirectEntry(name);
       return e !== undefined && 'symbolic' in e ? e : e === undefined;
     }
     // Cheap checks without the lock; the file system itself prevents a file and a directory of one name.
-    if (expected === undefined) await this.checkNameConflicts(name);
+    if (expected === undefined) this.checkNameConflicts(name);
     let lock: LockFile;
     try {
       lock = await LockFile.acquire(join(this.dir, name), this.lockOptions);
@@ -121,7 +130,7 @@ export class FsRefs implements RefStore {
     let changed = false;
     try {
       // Read under the lock: this is the value nobody else can change until we release it.
-      const current = await this.readDirectEntry(name);
+      const current = this.readDirectEntry(name);
       if (current !== undefined && 'symbolic' in current) return current;
       old = current?.id;
       if (old !== expected) return false;
@@ -142,7 +151,7 @@ export class FsRefs implements RefStore {
       // Taking the lock may have created directories (refs/heads/a/ for refs/heads/a/b); when the ref is
       // not there now, remove them if empty, as git does. After the release: the lock file kept them busy.
       const present = changed ? next !== undefined : old !== undefined;
-      if (!present) await removeEmptyDirs(dirname(join(this.dir, name)), refsTopDir(this.dir, name));
+      if (!present) removeEmptyDirs(dirname(join(this.dir, name)), refsTopDir(this.dir, name));
     }
     this.watcher.local({ name, old, next });
     return true;
@@ -150,13 +159,15 @@ export class FsRefs implements RefStore {
 
   async readSymbolic(name: string): Promise<string | undefined> {
     checkRefName(name);
-    const loose = await readLooseRef(this.dir, name);
+    await yieldIfBusy();
+    const loose = readLooseRef(this.dir, name);
     return loose !== undefined && 'symbolic' in loose ? loose.symbolic : undefined;
   }
 
   async writeSymbolic(name: string, target: string): Promise<void> {
     checkRefName(name);
     checkRefName(target);
+    await yieldIfBusy();
     const lock = await LockFile.acquire(join(this.dir, name), this.lockOptions);
     try {
       await lock.commit(`ref: ${target}\n`);
@@ -186,13 +197,13 @@ export class FsRefs implements RefStore {
       if (!peeled.has(id)) peeled.set(id, await peel(id));
       return peeled.get(id);
     };
-    for (const id of new Set((await this.list('')).values())) await peelOnce(id).catch(() => undefined);
+    for (const id of new Set(this.listNow('').values())) await peelOnce(id).catch(() => undefined);
     const plock = await LockFile.acquire(this.packedPath, this.lockOptions);
     const packedNow = new Map<string, ObjectId>();
     try {
       // Under packed-refs.lock, so no deletion (which takes it too) can interleave: see deleteLocked.
-      const loose = await walkLooseRefs(this.dir, 'refs');
-      const old = await this.readPacked();
+      const loose = walkLooseRefs(this.dir, 'refs');
+      const old = this.readPacked();
       const refs = new Map<string, PackedRef>();
       for (const [n, r] of old.refs) refs.set(n, { ...r });
       for (const [n, l] of loose) {
@@ -228,22 +239,22 @@ export class FsRefs implements RefStore {
       }
       let gone = false;
       try {
-        const now = await readLooseRef(this.dir, name).catch(() => undefined);
-        if (now !== undefined && 'id' in now && now.id === id) gone = await removeFile(join(this.dir, name));
+        const now = readLooseQuietly(this.dir, name);
+        if (now !== undefined && 'id' in now && now.id === id) gone = removeFile(join(this.dir, name));
       } finally {
         await lock.release();
       }
       if (gone) {
         removed++;
-        await removeEmptyDirs(dirname(join(this.dir, name)), refsTopDir(this.dir, name));
+        removeEmptyDirs(dirname(join(this.dir, name)), refsTopDir(this.dir, name));
       }
     }
     // No fsync for the removals: a loose file that comes back after a power loss holds the packed value.
     return removed;
   }
 
-  private async readDirectEntry(name: string): Promise<LooseRef | undefined> {
-    return (await readLooseRef(this.dir, name)) ?? (await this.readPacked()).refs.get(name);
+  private readDirectEntry(name: string): LooseRef | undefined {
+    return readLooseRef(this.dir, name) ?? this.readPacked().refs.get(name);
   }
 
   /**
@@ -251,22 +262,20 @@ export class FsRefs implements RefStore {
    * the other a directory; packed, git would still refuse). An empty directory in the way (left by a
    * deleted ref) is removed.
    */
-  private async checkNameConflicts(name: string): Promise<void> {
-    const packed = await this.readPacked();
+  private checkNameConflicts(name: string): void {
+    const packed = this.readPacked();
     const parts = name.split('/');
     for (let i = 2; i < parts.length; i++) {
       const prefix = parts.slice(0, i).join('/');
       if (packed.refs.has(prefix)) throw conflict(name, `ref ${prefix} exists`);
-      const st = await stat(join(this.dir, prefix)).catch(() => undefined);
-      if (st?.isFile()) throw conflict(name, `ref ${prefix} exists`);
+      if (statOrUndefined(join(this.dir, prefix))?.isFile()) throw conflict(name, `ref ${prefix} exists`);
     }
     for (const other of packed.refs.keys()) {
       if (other.startsWith(name + '/')) throw conflict(name, `ref ${other} exists`);
     }
-    const st = await stat(join(this.dir, name)).catch(() => undefined);
-    if (st?.isDirectory()) {
+    if (statOrUndefined(join(this.dir, name))?.isDirectory()) {
       try {
-        await rmdir(join(this.dir, name));
+        rmdirSync(join(this.dir, name));
       } catch (e) {
         throw conflict(name, 'refs exist below it', e);
       }
@@ -281,13 +290,13 @@ export class FsRefs implements RefStore {
   private async deleteLocked(name: string): Promise<void> {
     const plock = await LockFile.acquire(this.packedPath, this.lockOptions);
     try {
-      const packed = await this.readPacked();
+      const packed = this.readPacked();
       if (packed.refs.has(name)) {
         const refs = new Map(packed.refs);
         refs.delete(name);
         await plock.commit(formatPackedRefs({ traits: packed.traits, refs }));
       }
-      const removed = await removeFile(join(this.dir, name));
+      const removed = removeFile(join(this.dir, name));
       if (removed && this.lockOptions.fsync) await fsyncDir(dirname(join(this.dir, name)));
     } finally {
       await plock.release();
@@ -300,22 +309,22 @@ export class FsRefs implements RefStore {
    * two writes within one clock tick). Content read after the stat can only be newer than the key it is
    * stored under, which at worst costs one needless re-read later.
    */
-  private async readPacked(): Promise<PackedRefs> {
-    let key: string;
+  private readPacked(): PackedRefs {
+    let st: BigIntStats | undefined;
     try {
-      const st = await stat(this.packedPath, { bigint: true });
-      key = `${st.ino}:${st.size}:${st.mtimeNs}`;
+      st = statSync(this.packedPath, { bigint: true, throwIfNoEntry: false });
     } catch (e) {
-      if (isNotFound(e)) {
-        this.packedCache = undefined;
-        return emptyPackedRefs();
-      }
-      throw e;
+      if (!isNotFound(e)) throw e;
     }
+    if (st === undefined) {
+      this.packedCache = undefined;
+      return emptyPackedRefs();
+    }
+    const key = `${st.ino}:${st.size}:${st.mtimeNs}`;
     if (this.packedCache?.key === key) return this.packedCache.value;
     let text: string;
     try {
-      text = await readFile(this.packedPath, 'utf8');
+      text = readFileSync(this.packedPath, 'utf8');
     } catch (e) {
       if (isNotFound(e)) return emptyPackedRefs(); // deleted right after the stat
       throw e;
@@ -324,14 +333,14 @@ export class FsRefs implements RefStore {
     this.packedCache = { key, value };
     return value;
   }
+}
 
-  private readPackedSync(): PackedRefs {
-    try {
-      return parsePackedRefs(readFileSync(this.packedPath, 'utf8'), this.packedPath);
-    } catch (e) {
-      if (isNotFound(e)) return emptyPackedRefs();
-      throw e;
-    }
+/** The loose ref, or undefined when it is absent or unreadable. */
+function readLooseQuietly(dir: string, name: string): LooseRef | undefined {
+  try {
+    return readLooseRef(dir, name);
+  } catch {
+    return undefined;
   }
 }
 

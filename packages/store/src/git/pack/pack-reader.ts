@@ -298,7 +298,7 @@ export class PackReader {
     for (;;) {
       let out: Uint8Array;
       try {
-        out = this.zlib.inflate(chunk.subarray(header.length)).out;
+        out = this.zlib.inflate(chunk.subarray(header.length), header.size).out;
       } catch (e) {
         if (chunk.length < available && chunk.length < giveUpAt) {
           chunk = await this.pack.read(offset, Math.min(chunk.length * 2, available));
@@ -410,7 +410,7 @@ export class PackReader {
         const header = mem.parseHeader(all.subarray(offset, size - TRAILER_BYTES), offset, where, data);
         if (!header) throw fail(`object ${id}: truncated header`);
         const stream = all.subarray(offset + header.length, size - TRAILER_BYTES);
-        const { out, consumed } = this.zlib.inflate(stream);
+        const { out, consumed } = this.zlib.inflate(stream, header.size);
         if (out.length !== header.size) throw fail(`object ${id}: inflates to ${out.length} bytes, header says ${header.size}`);
         expected = offset + header.length + consumed;
         const crc = this.index.crc32At(i);

@@ -16,6 +16,8 @@ export interface PackObject extends RawObject {
    * other first, which is how successive versions of one file or directory find each other.
    */
   name?: string;
+  /** The object's id when the caller already computed it: trusted, so objects are not hashed twice. */
+  id?: ObjectId;
 }
 
 export interface WritePackOptions {
@@ -62,7 +64,7 @@ export function writePack(objects: readonly PackObject[], options: WritePackOpti
   const uniques: Unique[] = [];
   const seen = new Set<ObjectId>();
   for (const o of objects) {
-    const id = hashObject(sha1, o.type, o.body);
+    const id = o.id ?? hashObject(sha1, o.type, o.body);
     ids.push(id);
     if (!seen.has(id)) {
       seen.add(id);
