@@ -1,7 +1,7 @@
 import { defineCommand } from '../../command.js';
-import { fail } from '../../report.js';
 import type { StoreContext } from '../context.js';
-import { prefixArg, readOptions, readPoint } from '../options.js';
+import { openListing } from '../listing.js';
+import { readOptions } from '../options.js';
 
 export const list = defineCommand({
   name: 'list',
@@ -22,19 +22,15 @@ example:
   options: readOptions,
   args: ['[PREFIX]'],
   async run([prefixWord], options, context: StoreContext) {
-    const point = readPoint(options);
-    const { store } = await context.open();
-    const { at, where } = point(store);
-    const prefix = prefixArg(prefixWord);
-    const tree = await store.tree(at);
-    const kind = prefix === '' ? 'tree' : await tree.kind(prefix);
-    if (kind === undefined) return fail(context.io, `no key at or under ${prefix} (${where})`);
+    const listing = await openListing(prefixWord, options, context);
+    if (typeof listing === 'number') return listing;
+    const { view, prefix, kind } = listing;
     if (kind === 'value') {
       context.io.stdout.write(`${prefix}\n`);
       return 0;
     }
     let out = '';
-    for (const e of await tree.list(prefix)) {
+    for (const e of await view.list(prefix)) {
       out += `${prefix === '' ? '' : prefix + '/'}${e.name}${e.kind === 'tree' ? '/' : ''}\n`;
     }
     context.io.stdout.write(out);

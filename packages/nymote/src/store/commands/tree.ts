@@ -1,7 +1,7 @@
 import { defineCommand } from '../../command.js';
-import { fail } from '../../report.js';
 import type { StoreContext } from '../context.js';
-import { prefixArg, readOptions, readPoint } from '../options.js';
+import { openListing } from '../listing.js';
+import { readOptions } from '../options.js';
 
 export const tree = defineCommand({
   name: 'tree',
@@ -22,12 +22,9 @@ example:
   options: readOptions,
   args: ['[PREFIX]'],
   async run([prefixWord], options, context: StoreContext) {
-    const point = readPoint(options);
-    const { store } = await context.open();
-    const { at, where } = point(store);
-    const prefix = prefixArg(prefixWord);
-    const view = await store.tree(at);
-    if (prefix !== '' && (await view.kind(prefix)) === undefined) return fail(context.io, `no key at or under ${prefix} (${where})`);
+    const listing = await openListing(prefixWord, options, context);
+    if (typeof listing === 'number') return listing;
+    const { view, prefix } = listing;
     // Written in batches: a store can hold millions of keys, and one write per key is slow.
     let out = '';
     for await (const { key } of view.walk(prefix)) {
