@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../../errors.js';
 import { isObjectId, type ObjectId } from '../../git/id.js';
-import { errnoCode, readSmallFile } from './files.js';
+import { errnoCode, isNotFound, readSmallFile } from './files.js';
 import { isValidRefName } from './ref-names.js';
 
 export type LooseRef = { id: ObjectId } | { symbolic: string };
@@ -24,9 +24,9 @@ export function parseLooseRef(text: string, name: string, file: string): LooseRe
 }
 
 /** Errors that mean "there is no loose ref here": missing, a parent is a file, or it is a directory. */
+/** Not a loose ref: no file, or a directory of refs ("refs/heads/a" when "refs/heads/a/b" exists). */
 function isAbsent(e: unknown): boolean {
-  const c = errnoCode(e);
-  return c === 'ENOENT' || c === 'ENOTDIR' || c === 'EISDIR';
+  return isNotFound(e) || errnoCode(e) === 'EISDIR';
 }
 
 /**
