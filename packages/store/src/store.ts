@@ -427,13 +427,15 @@ export class Store {
     if (theirs === undefined) throw new StoreError('not-found', `nothing to merge: ${describeAt(from)} has no commits`, {});
     for (let attempt = 0; attempt < this.retries; attempt++) {
       const ours = await this.backend.refs.read(ref);
-      if (ours === undefined || (await isAncestor(this.objects, ours, theirs))) {
+      // One walk answers all three cases: ours below theirs (fast-forward), theirs below ours, or a merge.
+      const bases: ObjectId[] = ours === undefined ? [] : await mergeBases(this.objects, ours, theirs);
+      if (ours === undefined || bases.includes(ours)) {
         if (ours === theirs) return { ok: true, kind: 'up-to-date', commit: ours };
         if (await this.backend.refs.compareAndSwap(ref, ours, theirs)) return { ok: true, kind: 'fast-forward', commit: theirs };
         continue;
       }
-      if (await isAncestor(this.objects, theirs, ours)) return { ok: true, kind: 'up-to-date', commit: ours };
-      const base = await this.mergeBaseTree(ours, theirs);
+      if (bases.includes(theirs)) return { ok: true, kind: 'up-to-date', commit: ours };
+      const base = await this.mergeBaseTree(bases);
       const r = await mergeTrees(this.objects, this.schema, base, (await this.objects.commit(ours)).tree, (await this.objects.commit(theirs)).tree, options.resolutions);
       if (!r.ok) return r;
       const message = options.message ?? `Merge ${describeAt(from)} into ${into}`;
@@ -444,17 +446,16 @@ export class Store {
   }
 
   /**
-   * The tree to use as merge base. Several lowest common ancestors (criss-cross merges) are merged
-   * into one virtual base first, as git's recursive strategy does; if that itself conflicts, the
-   * newest one is used.
+   * The tree to use as merge base, given the lowest common ancestors. Several (criss-cross merges)
+   * are merged into one virtual base first, as git's recursive strategy does; if that itself
+   * conflicts, the virtual base merged so far is used.
    */
-  private async mergeBaseTree(a: ObjectId, b: ObjectId, depth = 0): Promise<ObjectId | undefined> {
-    const bases = await mergeBases(this.objects, a, b);
+  private async mergeBaseTree(bases: readonly ObjectId[], depth = 0): Promise<ObjectId | undefined> {
     if (bases.length === 0) return undefined;
     let tree = (await this.objects.commit(bases[0]!)).tree;
     if (depth > 5) return tree;
     for (let i = 1; i < bases.length; i++) {
-      const sub = await this.mergeBaseTree(bases[0]!, bases[i]!, depth + 1);
+      const sub = await this.mergeBaseTree(await mergeBases(this.objects, bases[0]!, bases[i]!), depth + 1);
       const r = await mergeTrees(this.objects, this.schema, sub, tree, (await this.objects.commit(bases[i]!)).tree);
       if (!r.ok) return tree;
       tree = r.tree;
