@@ -12,7 +12,7 @@ export interface Sizes {
   reps: number;
 }
 
-export const FULL: Sizes = { commits: 10_000, historyCommits: 10_000, historyEvery: 4, rssKeys: 100_000, reps: 3 };
+export const FULL: Sizes = { commits: 10_000, historyCommits: 10_000, historyEvery: 4, rssKeys: 100_000, reps: 5 };
 export const QUICK: Sizes = { commits: 1_000, historyCommits: 1_000, historyEvery: 4, rssKeys: 10_000, reps: 1 };
 
 export interface Options {

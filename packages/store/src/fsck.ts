@@ -5,8 +5,10 @@ import { decodeTree } from './git/tree-codec.js';
 
 export interface FsckProblem {
   id: ObjectId | undefined;
-  /** The ref through which the object was reached. */
+  /** The ref through which the object was reached ('' for a problem found in a file, not via a ref). */
   ref: string;
+  /** The file at fault, for problems of a container such as a pack. */
+  file?: string;
   message: string;
 }
 
@@ -17,13 +19,14 @@ export interface FsckReport {
 }
 
 /**
- * Checks every object reachable from every ref: present, of the expected type, hashing to its id,
- * and parseable. Reads only; reports each problem with the object and ref at fault.
+ * Checks the backend's containers (packs: checksums, CRCs), then every object reachable from every
+ * ref: present, of the expected type, hashing to its id, and parseable. Reads only; reports each problem with the object and ref at fault.
  */
 export async function fsck(backend: Backend, options: { onProgress?: (objects: number) => void } = {}): Promise<FsckReport> {
   const refs = await backend.refs.list('refs/');
   const seen = new Set<ObjectId>();
   const problems: FsckProblem[] = [];
+  for (const p of (await backend.objects.verifyStorage?.()) ?? []) problems.push({ id: undefined, ref: '', ...p });
   for (const [ref, tip] of refs) {
     const stack: [ObjectId, 'commit' | 'tree' | 'blob' | 'any'][] = [[tip, 'any']];
     while (stack.length) {

@@ -6,7 +6,7 @@ export type {
   StoreOptions, TestAndSetOutcome, WatchOptions, WriteOptions,
 } from './store.js';
 export { Tree, EMPTY_TREE_ID } from './tree.js';
-export type { EntryKind, ListEntry } from './tree.js';
+export type { EntryKind, KeyEntry, ListEntry } from './tree.js';
 export type { KeyConflict, ConflictSide, Resolutions, Schema, TreeMergeResult } from './merge-trees.js';
 export { schemaByPrefix } from './schema.js';
 export { Objects } from './objects.js';

@@ -48,6 +48,34 @@ interface Written {
 
 export type EntryKind = 'value' | 'tree';
 
+/** A key found by walk() or keys(), with its value's blob id (undefined: set in memory, not yet written). */
+export interface KeyEntry {
+  key: string;
+  id: ObjectId | undefined;
+}
+
+interface WalkStack {
+  nodes: (Node | TreeEntry)[];
+  keys: string[];
+}
+
+/** Marks a walk's node as a directory to open (it has children, not a value). */
+const BRANCH = Symbol('branch');
+
+/**
+ * What the walk does with a node, without awaiting: a value's entry, null for a submodule (git's
+ * gitlinks are not values), BRANCH for a directory, edited or stored.
+ */
+function leafOf(n: Node | TreeEntry, key: string): KeyEntry | null | typeof BRANCH {
+  if ('t' in n) {
+    if (n.t === 'blob') return { key, id: undefined };
+    if (n.t === 'dir') return BRANCH;
+  }
+  const { mode, id } = n as TreeEntry | StoredNode;
+  if (isTreeMode(mode)) return BRANCH;
+  return mode === '160000' ? null : { key, id };
+}
+
 export interface ListEntry {
   name: string;
   kind: EntryKind;
@@ -171,27 +199,59 @@ export class Tree {
 
   /**
    * Every key under `prefix` (recursively) with its value's blob id when stored, in git's order.
-   * One generator with an explicit stack: a recursive one would pay a generator hop per level per key.
+   * Lazy, for trees too big to hold as one list; keys() is faster when the list fits in memory.
    */
-  async *walk(prefix: Key = ''): AsyncGenerator<{ key: string; id: ObjectId | undefined }> {
+  async *walk(prefix: Key = ''): AsyncGenerator<KeyEntry> {
+    const pending = await this.walkStart(prefix);
+    if (!pending) return;
+    while (pending.nodes.length > 0) {
+      const n = pending.nodes.pop()!;
+      const key = pending.keys.pop()!;
+      const leaf = leafOf(n, key);
+      if (leaf === BRANCH) await this.pushChildren(n, key, pending);
+      else if (leaf) yield leaf;
+    }
+  }
+
+  /** Every key under `prefix` as walk() gives them, in one array: no promise per key. */
+  async keys(prefix: Key = ''): Promise<KeyEntry[]> {
+    const out: KeyEntry[] = [];
+    const pending = await this.walkStart(prefix);
+    if (!pending) return out;
+    while (pending.nodes.length > 0) {
+      const n = pending.nodes.pop()!;
+      const key = pending.keys.pop()!;
+      const leaf = leafOf(n, key);
+      if (leaf === BRANCH) await this.pushChildren(n, key, pending);
+      else if (leaf) out.push(leaf);
+    }
+    return out;
+  }
+
+  /**
+   * The walk's stack: two parallel arrays, and stored entries pushed as they are, so a key costs no
+   * tuple or node object. Popping gives git's order.
+   */
+  private async walkStart(prefix: Key): Promise<WalkStack | undefined> {
     const node = await this.find(keySegments(prefix, true));
-    if (!node) return;
-    const stack: [Node, string][] = [[node, keyString(prefix)]];
-    for (let top = stack.pop(); top; top = stack.pop()) {
-      const [n, key] = top;
-      if (n.t === 'blob') {
-        yield { key, id: undefined };
-        continue;
+    return node ? { nodes: [node], keys: [keyString(prefix)] } : undefined;
+  }
+
+  /** Pushes a directory's children onto the stack, in reverse so that popping gives git's order. */
+  private async pushChildren(n: Node | TreeEntry, key: string, stack: WalkStack): Promise<void> {
+    if ('t' in n && n.t === 'dir') {
+      const children = await this.entriesOf(n);
+      for (let i = children.length - 1; i >= 0; i--) {
+        stack.nodes.push(children[i]![1]);
+        stack.keys.push(joinKey(key, children[i]![0]));
       }
-      if (n.t === 'stored' && !isTreeMode(n.mode)) {
-        if (n.mode !== '160000') yield { key, id: n.id };
-        continue;
-      }
-      // Stored trees are already in git's order; pushed in reverse so the first entry comes out first.
-      const children: [string, Node][] = n.t === 'stored'
-        ? [...(await this.objects.tree(n.id)).values()].map((e) => [e.name, { t: 'stored', mode: e.mode, id: e.id }])
-        : await this.entriesOf(n);
-      for (let i = children.length - 1; i >= 0; i--) stack.push([children[i]![1], joinKey(key, children[i]![0])]);
+      return;
+    }
+    // Stored trees are already in git's order.
+    const entries = [...(await this.objects.tree((n as TreeEntry | StoredNode).id)).values()];
+    for (let i = entries.length - 1; i >= 0; i--) {
+      stack.nodes.push(entries[i]!);
+      stack.keys.push(joinKey(key, entries[i]!.name));
     }
   }
 

@@ -5,7 +5,7 @@ import { encodeCommit, decodeCommit, type Commit } from '../src/git/commit-codec
 import { encodeTree, decodeTree, type TreeEntry } from '../src/git/tree-codec.js';
 import { hashObject } from '../src/git/object.js';
 import { portableSha1 } from '../src/git/sha1.js';
-import { utf8 } from '../src/git/bytes.js';
+import { concat as concatBytes, utf8 } from '../src/git/bytes.js';
 import { EMPTY_TREE_ID } from '../src/tree.js';
 import { git, gitBytes } from './helpers/git.js';
 
@@ -33,6 +33,30 @@ test('tree encoding is byte-identical to git mktree, including git entry order',
   assert.equal(ours, theirs);
   assert.deepEqual(decodeTree(body).map((e) => e.name), ['a.b', 'a', 'a0', 'run.sh', 'é']);
   assert.throws(() => encodeTree([{ name: '..', mode: '100644', id: blob }]), /not allowed/);
+});
+
+test('decodeTree reads back every name, mode and id, with names decoded one per entry', () => {
+  // Names of every kind side by side: multi-byte, astral, long, one byte; ids with every byte value.
+  const names = ['\u{1F600} smile', 'a', 'é', 'x'.repeat(300), 'tab\tand space', '中文', 'z'];
+  const entries: TreeEntry[] = names.map((name, i) => ({
+    name,
+    mode: (['100644', '100755', '120000', '40000', '160000'] as const)[i % 5]!,
+    id: Array.from({ length: 20 }, (_, j) => ((i * 37 + j * 13) % 256).toString(16).padStart(2, '0')).join(''),
+  }));
+  const body = encodeTree(entries);
+  const decoded = decodeTree(body);
+  assert.equal(decoded.length, entries.length);
+  assert.deepEqual(new Set(decoded.map((e) => JSON.stringify(e))), new Set(entries.map((e) => JSON.stringify({ mode: e.mode, name: e.name, id: e.id }))));
+  assert.equal(encodeTree(decoded).length, body.length);
+  // Old modes git still reads: 040000 for a tree, 100664 for a file.
+  const legacy = concatBytes([utf8('040000 d\0'), new Uint8Array(20), utf8('100664 f\0'), new Uint8Array(20).fill(0xff)]);
+  assert.deepEqual(decodeTree(legacy), [
+    { mode: '40000', name: 'd', id: '0'.repeat(40) },
+    { mode: '100644', name: 'f', id: 'f'.repeat(40) },
+  ]);
+  assert.deepEqual(decodeTree(new Uint8Array(0)), []);
+  assert.throws(() => decodeTree(utf8('100644 cut\0abc'), 'badtree'), /badtree: truncated/);
+  assert.throws(() => decodeTree(concatBytes([utf8('777 x\0'), new Uint8Array(20)]), 'badmode'), /badmode: bad mode/);
 });
 
 test('commit encoding round-trips and hashes like git', () => {

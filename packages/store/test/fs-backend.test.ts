@@ -12,6 +12,7 @@ import { encodeCommit, type Commit } from '../src/git/commit-codec.js';
 import { encodeTree } from '../src/git/tree-codec.js';
 import { utf8 } from '../src/git/bytes.js';
 import { isStoreError } from '../src/errors.js';
+import { fsck } from '../src/fsck.js';
 import type { ObjectType } from '../src/git/object.js';
 import { git, gitBytes, tempDir } from './helpers/git.js';
 
@@ -517,6 +518,29 @@ test('gc packs every loose object and ref; fsck is clean; open readers keep find
     assert.deepEqual(await b.gc(), { packedObjects: 0, removedLooseFiles: 0 });
     assert.equal(packFiles(dir, '.pack').length, 1);
     git(['fsck', '--strict', '--no-dangling'], { cwd: dir });
+  });
+});
+
+test('fsck verifies packs: a damaged index checksum is reported naming the file, reads go on', async () => {
+  await withRepo(async (b, dir) => {
+    const { commits } = await writeHistory(b, 4);
+    await b.gc();
+    assert.deepEqual((await fsck(b)).problems, []);
+    const idx = join(dir, 'objects', 'pack', packFiles(dir, '.idx')[0]!);
+    const bytes = readFileSync(idx);
+    bytes[bytes.length - 1]! ^= 0xff; // the index's own trailing checksum: opening does not hash it
+    chmodSync(idx, 0o644);
+    writeFileSync(idx, bytes);
+    const reopened = await openRepository(dir);
+    try {
+      assert.ok(await reopened.objects.read(commits[3]!), 'reads do not need the index checksum');
+      const report = await fsck(reopened);
+      assert.equal(report.problems.length, 1);
+      assert.equal(report.problems[0]!.file, idx);
+      assert.match(report.problems[0]!.message, /checksum/);
+    } finally {
+      await reopened.close();
+    }
   });
 });
 

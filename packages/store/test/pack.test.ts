@@ -369,7 +369,9 @@ describe('reading packs git wrote', () => {
     const idsAt = 8 + 1024;
     const bucket = [...index.ids()].findIndex((id, i, all) => i > 0 && all[i - 1]!.slice(0, 2) === id.slice(0, 2));
     swapped.copyWithin(idsAt + bucket * 20, idsAt + (bucket - 1) * 20, idsAt + bucket * 20);
-    await expectStoreError(() => PackIndex.parse(swapped, 'unsorted.idx'), ['corrupt-pack'], ['unsorted.idx']);
+    PackIndex.parse(swapped.slice(), 'unsorted.idx'); // ...opening checks the layout only...
+    await expectStoreError(() => PackIndex.parse(swapped, 'unsorted.idx', { sha1 }), ['corrupt-pack'], ['unsorted.idx']);
+    await expectStoreError(() => PackIndex.parse(swapped, 'unsorted.idx').verify(sha1), ['corrupt-pack'], ['unsorted.idx']);
     const rotted = idxBytes.slice();
     rotted[idsAt + 5] ^= 1;
     PackIndex.parse(rotted.slice(), 'rotted.idx'); // without sha1 the trailing checksum is not checked...

@@ -19,6 +19,11 @@ export interface ObjectStore {
   writeBatch(objects: readonly (RawObject & { id?: ObjectId })[]): Promise<ObjectId[]>;
   /** The id an object would have, without storing it. */
   hash(type: ObjectType, body: Uint8Array): ObjectId;
+  /**
+   * Checks containers that reads trust without re-checking (pack and index checksums, CRCs), each
+   * problem naming its file. Optional: a backend without such containers has nothing to add to fsck.
+   */
+  verifyStorage?(onProgress?: (file: string) => void): Promise<{ file: string; message: string }[]>;
 }
 
 /** A ref moved from `old` to `next` (undefined: absent before / deleted). */

@@ -39,12 +39,35 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** The two ASCII hex digits of each byte value, at 2*b and 2*b+1. */
+const HEX_DIGITS = new Uint8Array(512);
+for (let i = 0; i < 256; i++) {
+  const h = i.toString(16).padStart(2, '0');
+  HEX_DIGITS[2 * i] = h.charCodeAt(0);
+  HEX_DIGITS[2 * i + 1] = h.charCodeAt(1);
+}
+const latin1 = new TextDecoder('latin1');
+/** Scratch for the common case, a 20-byte object id. */
+const ID_HEX = new Uint8Array(40);
 
+/**
+ * One flat string per call: concatenating two digits at a time builds a rope of 20 pieces per id,
+ * which costs memory for as long as the id is cached and a flattening when it is first compared.
+ */
 export function toHex(b: Uint8Array, start = 0, end = b.length): string {
-  let s = '';
-  for (let i = start; i < end; i++) s += HEX[b[i]!];
-  return s;
+  const n = end - start;
+  const out = n === 20 ? ID_HEX : new Uint8Array(2 * n);
+  hexDigitsInto(b, start, n, out, 0);
+  return latin1.decode(out);
+}
+
+/** Writes the 2n hex digits of b[start, start+n) as ASCII bytes into `out` at `at`. */
+export function hexDigitsInto(b: Uint8Array, start: number, n: number, out: Uint8Array, at: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = b[start + i]! << 1;
+    out[at + 2 * i] = HEX_DIGITS[v]!;
+    out[at + 2 * i + 1] = HEX_DIGITS[v + 1]!;
+  }
 }
 
 /** Value of each hex digit by char code, -1 for anything else. */

@@ -1,4 +1,4 @@
-import { fromUtf8, hexInto, toHex } from './bytes.js';
+import { fromUtf8, hexDigitsInto, hexInto } from './bytes.js';
 import type { ObjectId } from './id.js';
 import { StoreError } from '../errors.js';
 
@@ -91,8 +91,42 @@ export function encodeTree(entries: readonly TreeEntry[]): Uint8Array {
   return out;
 }
 
+const FILE_MODES = ['100644', '100755', '120000', '160000'] as const;
+
+function asciiAt(body: Uint8Array, at: number, s: string): boolean {
+  for (let k = 0; k < s.length; k++) if (body[at + k] !== s.charCodeAt(k)) return false;
+  return true;
+}
+
+/** The mode of a tree entry, read without decoding a string for the usual ones. */
+function decodeMode(body: Uint8Array, start: number, end: number, id: string): TreeMode {
+  const n = end - start;
+  // "100644", "100755", "120000", "160000" and "40000", told apart by the bytes that differ.
+  if (n === 5 && body[start] === 0x34 && body[start + 1] === 0x30) {
+    if (body[start + 2] === 0x30 && body[start + 3] === 0x30 && body[start + 4] === 0x30) return '40000';
+  } else if (n === 6) {
+    for (const m of FILE_MODES) if (asciiAt(body, start, m)) return m;
+  }
+  let mode = fromUtf8(body.subarray(start, end));
+  // Old git wrote some modes with extra bits (100664); fsck tolerates them, so reading must too.
+  if (mode === '040000') mode = '40000';
+  if (!isTreeMode(mode)) mode = mode.startsWith('10') ? '100644' : mode;
+  if (!isTreeMode(mode)) throw new StoreError('invalid-object', `tree ${id}: bad mode "${mode}"`, { id });
+  return mode;
+}
+
+/** Smallest possible entry: a 5-byte mode, a space, a 1-byte name, a NUL and a 20-byte id. */
+const MIN_ENTRY_BYTES = 28;
+
+/**
+ * Reads a tree's entries. Two string decodings per tree rather than two per entry: every name at
+ * once (NUL-separated, as NUL cannot occur in a name) and every id's hex digits at once, 40 a piece.
+ */
 export function decodeTree(body: Uint8Array, id = '?'): TreeEntry[] {
-  const out: TreeEntry[] = [];
+  const names = new Uint8Array(body.length);
+  const hex = new Uint8Array(Math.ceil(body.length / MIN_ENTRY_BYTES) * 40);
+  const modes: TreeMode[] = [];
+  let namesEnd = 0;
   let i = 0;
   while (i < body.length) {
     const sp = body.indexOf(0x20, i);
@@ -100,13 +134,16 @@ export function decodeTree(body: Uint8Array, id = '?'): TreeEntry[] {
     if (sp < 0 || nul < 0 || nul + 21 > body.length) {
       throw new StoreError('invalid-object', `tree ${id}: truncated entry at byte ${i}`, { id });
     }
-    let mode = fromUtf8(body.subarray(i, sp));
-    // Old git wrote some modes with extra bits (100664); fsck tolerates them, so reading must too.
-    if (mode === '040000') mode = '40000';
-    if (!isTreeMode(mode)) mode = mode.startsWith('10') ? '100644' : mode;
-    if (!isTreeMode(mode)) throw new StoreError('invalid-object', `tree ${id}: bad mode "${mode}"`, { id });
-    out.push({ mode, name: fromUtf8(body.subarray(sp + 1, nul)), id: toHex(body, nul + 1, nul + 21) });
+    modes.push(decodeMode(body, i, sp, id));
+    if (modes.length > 1) names[namesEnd++] = 0;
+    for (let j = sp + 1; j < nul; j++) names[namesEnd++] = body[j]!;
+    hexDigitsInto(body, nul + 1, 20, hex, (modes.length - 1) * 40);
     i = nul + 21;
   }
+  const out: TreeEntry[] = new Array(modes.length);
+  if (modes.length === 0) return out;
+  const nameList = fromUtf8(names.subarray(0, namesEnd)).split('\0');
+  const ids = fromUtf8(hex.subarray(0, modes.length * 40));
+  for (let k = 0; k < modes.length; k++) out[k] = { mode: modes[k]!, name: nameList[k]!, id: ids.slice(40 * k, 40 * k + 40) };
   return out;
 }

@@ -109,6 +109,20 @@ export function storeSuite(f: BackendFactory): void {
         for await (const { key } of (await s.tree()).walk('bulk/3')) keys.push(key);
         assert.equal(keys.length, 20);
         assert.ok(keys.every((k) => k.startsWith('bulk/3/')));
+        // keys() is walk() in one array, also over a view with unwritten edits.
+        const tree = await s.tree();
+        const walked: { key: string; id: string | undefined }[] = [];
+        for await (const e of tree.walk()) walked.push(e);
+        assert.deepEqual(await tree.keys(), walked);
+        await tree.set('bulk/3/new', 'n');
+        await tree.remove('bulk/3/43');
+        const edited: { key: string; id: string | undefined }[] = [];
+        for await (const e of tree.walk('bulk/3')) edited.push(e);
+        assert.deepEqual(await tree.keys('bulk/3'), edited);
+        assert.deepEqual(edited.find((e) => e.key === 'bulk/3/new'), { key: 'bulk/3/new', id: undefined });
+        assert.equal(edited.length, 20);
+        assert.deepEqual(await tree.keys('bulk/3/33'), [{ key: 'bulk/3/33', id: walked.find((e) => e.key === 'bulk/3/33')!.id }]);
+        assert.deepEqual(await tree.keys('no/such/prefix'), []);
       }));
 
     test('history: paginated log and the history of one key', () =>

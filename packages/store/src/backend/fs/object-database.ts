@@ -1,5 +1,5 @@
 // One objects directory: loose objects and packs. The repository's own, or an alternate's.
-import { readFile, realpath } from 'node:fs/promises';
+import { readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { ObjectId } from '../../git/id.js';
 import type { RawObject } from '../../git/object.js';
@@ -47,6 +47,14 @@ export class ObjectDatabase {
   }
 }
 
+function realpathOr<T>(path: string, fallback: T): string | T {
+  try {
+    return realpathSync(path);
+  } catch {
+    return fallback;
+  }
+}
+
 /** Git follows alternates of alternates up to this depth. */
 const MAX_ALTERNATE_DEPTH = 5;
 
@@ -56,13 +64,13 @@ const MAX_ALTERNATE_DEPTH = 5;
  * written to the repository's own directory.
  */
 export async function findAlternates(objectsDir: string): Promise<string[]> {
-  const seen = new Set<string>([await realpath(objectsDir).catch(() => objectsDir)]);
+  const seen = new Set<string>([realpathOr(objectsDir, objectsDir)]);
   const out: string[] = [];
   const visit = async (dir: string, depth: number): Promise<void> => {
     if (depth > MAX_ALTERNATE_DEPTH) return;
     let text: string;
     try {
-      text = await readFile(join(dir, 'info', 'alternates'), 'utf8');
+      text = readFileSync(join(dir, 'info', 'alternates'), 'utf8');
     } catch (e) {
       if (isNotFound(e)) return;
       throw e;
@@ -71,7 +79,7 @@ export async function findAlternates(objectsDir: string): Promise<string[]> {
       const line = raw.trim();
       if (line === '' || line.startsWith('#')) continue;
       const path = isAbsolute(line) ? line : resolve(dir, line);
-      const real = await realpath(path).catch(() => undefined);
+      const real = realpathOr(path, undefined);
       if (real === undefined || seen.has(real)) continue; // missing (git only warns) or already listed
       seen.add(real);
       out.push(path);

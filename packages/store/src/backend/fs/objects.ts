@@ -3,6 +3,7 @@ import { isObjectId, type ObjectId } from '../../git/id.js';
 import type { ObjectType, RawObject } from '../../git/object.js';
 import type { ObjectStore } from '../types.js';
 import { Lru } from '../../cache.js';
+import { StoreError } from '../../errors.js';
 import { yieldIfBusy } from './fairness.js';
 import { hashObjectFast } from './hash.js';
 import type { LooseWrite } from './loose-objects.js';
@@ -114,6 +115,24 @@ export class FsObjects implements ObjectStore {
     }
     for (const id of queued) this.remember(id);
     return ids;
+  }
+
+  async verifyStorage(onProgress?: (file: string) => void): Promise<{ file: string; message: string }[]> {
+    const problems: { file: string; message: string }[] = [];
+    for (const db of this.all) {
+      await db.packs.rescan();
+      for (const pack of db.packs.files) {
+        onProgress?.(pack.path);
+        try {
+          await pack.verify();
+        } catch (e) {
+          // The index or the pack: the error names the file at fault.
+          const file = e instanceof StoreError && typeof e.data['file'] === 'string' ? e.data['file'] : pack.path;
+          problems.push({ file, message: (e as Error).message });
+        }
+      }
+    }
+    return problems;
   }
 
   /** Stored for sure, as far as memory tells: no syscall. False means "unknown", not "absent". */

@@ -96,6 +96,17 @@ export class PackFile {
     }
   }
 
+  /** The full check of pack and index (see PackReader.verify): checksums, CRCs, every object's hash. */
+  async verify(): Promise<void> {
+    this.users++;
+    try {
+      await this.reader.verify(nodeSha1);
+    } finally {
+      this.users--;
+      if (this.retired && this.users === 0) await this.close();
+    }
+  }
+
   /** Removed from disk: close once in-flight reads finish (an open file stays readable after unlink). */
   async retire(): Promise<void> {
     this.retired = true;
@@ -211,8 +222,8 @@ export class PackSet {
     const packPath = join(this.packDir, `${name}.pack`);
     let fd: number | undefined;
     try {
-      // Our own index was built in memory from the objects; one read from disk needs its checksum checked.
-      const index = indexBytes ? PackIndex.parse(indexBytes, idxPath) : PackIndex.parse(readFileSync(idxPath), idxPath, { sha1: nodeSha1 });
+      // Like git, opening checks the layout only; verify() (fsck, gc) hashes and orders everything.
+      const index = PackIndex.parse(indexBytes ?? readFileSync(idxPath), idxPath);
       fd = openSync(packPath, 'r');
       const size = fstatSync(fd).size;
       checkPackMatchesIndex(fd, size, index, packPath);

@@ -1,5 +1,6 @@
 // Opening and creating bare repositories that git itself can use, and the backend object they give.
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { StoreError } from '../../errors.js';
 import type { Backend, ObjectStore, RefStore } from '../types.js';
@@ -87,17 +88,29 @@ export async function initRepository(dir: string, options?: FsBackendOptions): P
   return openRepository(abs, options);
 }
 
-/** Why `dir` is not a repository (git's own test: HEAD that parses, objects/ and refs/), or undefined. */
+/** The directory entry at `path`, or undefined when there is none or it cannot be looked at. */
+function statOrUndefined(path: string) {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why `dir` is not a repository (git's own test: HEAD that parses, objects/ and refs/), or undefined.
+ * Synchronous, like the other small-file reads (see files.ts): opening a store is a handful of them.
+ */
 async function notARepository(dir: string): Promise<string | undefined> {
   for (const sub of ['objects', 'refs']) {
-    const st = await stat(join(dir, sub)).catch(() => undefined);
+    const st = statOrUndefined(join(dir, sub));
     if (!st?.isDirectory()) {
-      const dotGit = await stat(join(dir, '.git')).catch(() => undefined);
+      const dotGit = statOrUndefined(join(dir, '.git'));
       return `no ${sub}/ directory${dotGit?.isDirectory() ? ` (for a work tree, open ${join(dir, '.git')})` : ''}`;
     }
   }
   try {
-    parseLooseRef(await readFile(join(dir, 'HEAD'), 'utf8'), 'HEAD', join(dir, 'HEAD'));
+    parseLooseRef(readFileSync(join(dir, 'HEAD'), 'utf8'), 'HEAD', join(dir, 'HEAD'));
   } catch (e) {
     return isNotFound(e) ? 'no HEAD file' : 'HEAD is unreadable';
   }
@@ -108,7 +121,7 @@ async function notARepository(dir: string): Promise<string | undefined> {
 async function checkFormat(dir: string): Promise<void> {
   let text = '';
   try {
-    text = await readFile(join(dir, 'config'), 'utf8');
+    text = readFileSync(join(dir, 'config'), 'utf8');
   } catch (e) {
     if (!isNotFound(e)) throw e;
   }

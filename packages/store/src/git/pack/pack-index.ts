@@ -27,7 +27,10 @@ export interface PackIndexEntry {
 }
 
 export interface ParseIndexOptions {
-  /** When given, the index's own trailing checksum is verified too (costs a hash over the whole file). */
+  /**
+   * When given, parse() also runs verify(): every id in order and in its bucket, and the index's own
+   * trailing checksum (a hash over the whole file). Opening a pack for reads skips it, as git does.
+   */
   sha1?: Sha1;
 }
 
@@ -74,8 +77,9 @@ export class PackIndex {
   }
 
   /**
-   * Parses an index, checking its layout: size, fan-out monotonic and consistent with the ids, ids
-   * strictly sorted, large-offset references in range. Throws StoreError('corrupt-pack') naming `file`.
+   * Parses an index, checking what costs no pass over the ids: the header, a size that fits the
+   * object count, a monotonic fan-out. verify() checks the rest (offsetAt() checks large offsets as it
+   * meets them). Throws StoreError('corrupt-pack') naming `file`.
    */
   static parse(bytes: Uint8Array, file: string, options: ParseIndexOptions = {}): PackIndex {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -96,13 +100,6 @@ export class PackIndex {
         throw corrupt(file, `${bytes.length} bytes cannot hold ${n} objects (truncated?)`);
       }
       index = new PackIndex(file, bytes, 2, fanout, { idsAt, idStride: ID_BYTES, offsetsAt, crcAt, largeAt });
-      const largeCount = largeBytes / 8;
-      for (let i = 0; i < n; i++) {
-        const raw = view.getUint32(offsetsAt + i * 4);
-        if (raw & LARGE_FLAG && (raw & ~LARGE_FLAG) >= largeCount) {
-          throw corrupt(file, `object ${i} refers to large offset ${raw & ~LARGE_FLAG} of ${largeCount}`);
-        }
-      }
     } else {
       const fanout = readFanout(view, 0, file);
       const n = fanout[255]!;
@@ -115,13 +112,28 @@ export class PackIndex {
         idsAt, idStride: 4 + ID_BYTES, offsetsAt: FANOUT_BYTES, crcAt: -1, largeAt: -1,
       });
     }
-    index.checkIds();
-    if (options.sha1) {
-      const actual = options.sha1(bytes.subarray(0, bytes.length - ID_BYTES));
-      const stored = toHex(bytes, bytes.length - ID_BYTES);
-      if (actual !== stored) throw corrupt(file, `checksum is ${stored} but contents hash to ${actual}`);
-    }
+    if (options.sha1) index.verify(options.sha1);
     return index;
+  }
+
+  /**
+   * The checks parse() leaves out: ids strictly sorted and each in its fan-out bucket, large-offset
+   * references in range, and the index's trailing checksum. Throws StoreError('corrupt-pack').
+   */
+  verify(sha1: Sha1): void {
+    this.checkIds();
+    if (this.version === 2) {
+      const largeCount = (this.bytes.length - this.largeAt - 2 * ID_BYTES) / 8;
+      for (let i = 0; i < this.count; i++) {
+        const raw = this.view.getUint32(this.offsetsAt + i * 4);
+        if (raw & LARGE_FLAG && (raw & ~LARGE_FLAG) >= largeCount) {
+          throw corrupt(this.file, `object ${i} refers to large offset ${raw & ~LARGE_FLAG} of ${largeCount}`);
+        }
+      }
+    }
+    const actual = sha1(this.bytes.subarray(0, this.bytes.length - ID_BYTES));
+    const stored = toHex(this.bytes, this.bytes.length - ID_BYTES);
+    if (actual !== stored) throw corrupt(this.file, `checksum is ${stored} but contents hash to ${actual}`);
   }
 
   /** Every id sits in the fan-out bucket of its first byte, and ids are strictly increasing. */
@@ -189,6 +201,9 @@ export class PackIndex {
     const raw = this.view.getUint32(this.offsetsAt + i * 4);
     if ((raw & LARGE_FLAG) === 0) return raw;
     const at = this.largeAt + (raw & ~LARGE_FLAG) * 8;
+    if (at + 8 > this.bytes.length - 2 * ID_BYTES) {
+      throw corrupt(this.file, `object ${i} refers to a large offset past the table`);
+    }
     const high = this.view.getUint32(at);
     if (high >= 0x200000) throw corrupt(this.file, `object ${i} has an offset past 2^53`);
     return high * 0x100000000 + this.view.getUint32(at + 4);

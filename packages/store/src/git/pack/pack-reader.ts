@@ -372,6 +372,7 @@ export class PackReader {
   async verify(sha1: Sha1): Promise<void> {
     const fail = (why: string, cause?: unknown): StoreError =>
       new StoreError('corrupt-pack', `${this.file}: ${why}`, { file: this.file }, { cause });
+    this.index.verify(sha1);
     const size = this.pack.size;
     if (size < HEADER_BYTES + TRAILER_BYTES) throw fail(`only ${size} bytes`);
     const all = await this.pack.read(0, size);
