@@ -10,7 +10,11 @@ export type StoreErrorCode =
   | 'conflict'           // a test-and-set whose expectation did not hold
   | 'exists'             // creating something that is already there
   | 'not-a-repository'   // opening a directory that is not a git repository
-  | 'type-mismatch';     // a value where a tree was expected, or the reverse
+  | 'type-mismatch'      // a value where a tree was expected, or the reverse
+  | 'protocol'           // a peer that breaks the Git protocol (bad pkt-line, unexpected reply)
+  | 'remote'             // a peer that reported an error (ERR packet, band 3, HTTP failure)
+  | 'non-fast-forward'   // a push or fetch that would lose commits without --force
+  | 'rejected';          // a ref update the other side refused
 
 export class StoreError<D extends Record<string, unknown> = Record<string, unknown>> extends Error {
   readonly code: StoreErrorCode;
