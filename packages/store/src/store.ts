@@ -321,7 +321,7 @@ export class Store {
     for await (const r of records) {
       if (r.value === null) await tree.remove(r.key);
       else await tree.set(r.key, toBytes(r.value));
-      const treeId = await tree.write();
+      const treeId = await tree.write({ cache: false });
       const c: Commit = {
         tree: treeId, parents: head === undefined ? [] : [head], ...this.person(r),
         message: normalizeMessage(r.message ?? `${r.value === null ? 'Remove' : 'Set'} ${keyString(r.key)}`),

@@ -44,6 +44,8 @@ interface Written {
   dir: DirNode;
   id: ObjectId;
   entries: TreeEntry[];
+  /** Values of this directory written as blobs: once stored they become stored nodes (see write()). */
+  blobs: { name: string; node: BlobNode; id: ObjectId }[];
 }
 
 export type EntryKind = 'value' | 'tree';
@@ -346,15 +348,26 @@ export class Tree {
   /**
    * Stores every changed directory and value (one batch, so a disk backend can write them together)
    * and returns the root tree's id. Unchanged subtrees are not touched.
+   *
+   * The written trees are recorded in the tree cache, for the next reader of the commit (the next
+   * write on a branch starts from its head). `cache: false` skips that when this view itself goes on
+   * being the one edited, as in an import: it keeps its directories in memory anyway.
    */
-  async write(): Promise<ObjectId> {
+  async write(options: { cache?: boolean } = {}): Promise<ObjectId> {
     const batch: (RawObject & { id: ObjectId })[] = [];
     const written: Written[] = [];
     const rootId = (await this.encodeDir(this.root, batch, written, true))!;
     if (batch.length) await this.objects.store.writeBatch(batch);
+    const cache = options.cache ?? true;
     for (const w of written) {
       w.dir.id = w.id;
-      this.objects.primeTree(w.id, w.entries);
+      // A value now stored is referred to by id, so the next write of this directory does not hash
+      // it again (an import rewrites the same directories thousands of times). Same content either
+      // way, so this is safe even in a directory another view shares.
+      for (const b of w.blobs) {
+        if (w.dir.overrides.get(b.name) === b.node) w.dir.overrides.set(b.name, { t: 'stored', mode: b.node.mode, id: b.id });
+      }
+      if (cache) this.objects.primeTree(w.id, w.entries);
     }
     return rootId;
   }
@@ -367,6 +380,7 @@ export class Tree {
   private async encodeDir(dir: DirNode, batch: (RawObject & { id: ObjectId })[], written: Written[], isRoot: boolean): Promise<ObjectId | undefined> {
     if (dir.id !== undefined) return dir.id;
     const entries: TreeEntry[] = [];
+    const blobs: Written['blobs'] = [];
     for (const [name, e] of dir.stored) if (!dir.overrides.has(name)) entries.push(e);
     for (const [name, n] of dir.overrides) {
       if (n === null) continue;
@@ -375,6 +389,7 @@ export class Tree {
         const id = this.objects.store.hash('blob', n.bytes);
         batch.push({ type: 'blob', body: n.bytes, id });
         entries.push({ name, mode: n.mode, id });
+        blobs.push({ name, node: n, id });
       } else {
         const id = await this.encodeDir(n, batch, written, false);
         if (id !== undefined) entries.push({ name, mode: '40000', id });
@@ -384,7 +399,7 @@ export class Tree {
     const body = encodeTree(entries);
     const id = this.objects.store.hash('tree', body);
     batch.push({ type: 'tree', body, id });
-    written.push({ dir, id, entries });
+    written.push({ dir, id, entries, blobs });
     return id;
   }
 }

@@ -125,6 +125,27 @@ export function storeSuite(f: BackendFactory): void {
         assert.deepEqual(await tree.keys('no/such/prefix'), []);
       }));
 
+    test('import writes the very commits that one set or remove per record would', () =>
+      withStore(f, async (s) => {
+        // The same directories rewritten again and again, values overwritten and removed: what an
+        // import's long-lived view must get right each time.
+        const records = Array.from({ length: 120 }, (_, i) => ({
+          key: `d/${i % 7}/${i % 13}`,
+          // Keys repeat every 91 records: from then on, every fifth record removes a key set before.
+          value: i >= 91 && i % 5 === 0 ? null : `v${i}`,
+          time: 1_600_000_000_000 + i * 1000,
+          message: `r${i}`,
+        }));
+        const imported = await s.import(records, { branch: 'imported' });
+        assert.equal(imported.commits, 120);
+        for (const r of records) {
+          const o = { branch: 'one-by-one', time: r.time, message: r.message };
+          if (r.value === null) await s.remove(r.key, o);
+          else await s.set(r.key, r.value, o);
+        }
+        assert.equal(await s.head('one-by-one'), imported.head);
+      }, { author: { name: 'I', email: 'i@example.org' } }));
+
     test('history: paginated log and the history of one key', () =>
       withStore(f, async (s) => {
         for (let i = 0; i < 25; i++) await s.set(i % 5 === 0 ? 'watched' : `other/${i}`, `v${i}`, { message: `m${i}` });

@@ -36,6 +36,22 @@ function portableCrc32(data: Uint8Array, initial = 0): number {
 const nativeCrc32: ((data: Uint8Array, value?: number) => number) | undefined =
   typeof zlib.crc32 === 'function' ? zlib.crc32 : undefined;
 
+/**
+ * Options sized to the input. zlib's defaults (a 16 KiB output chunk, a 32 KiB window and its hash
+ * tables) are allocated and cleared on every call; for the objects of a pack, mostly a few hundred
+ * bytes, that setup costs more than compressing. A window just larger than the input finds the same
+ * matches, and any window size is a valid zlib stream for git.
+ */
+function deflateOptions(n: number, level: number | undefined): zlib.ZlibOptions {
+  const options: zlib.ZlibOptions = level === undefined ? {} : { level };
+  if (n < 16 << 10) {
+    // Incompressible data grows by a few bytes per 16 KiB block plus the stream's header and trailer.
+    options.chunkSize = Math.max(zlib.constants.Z_MIN_CHUNK, n + 64);
+    options.windowBits = Math.max(9, Math.min(15, Math.ceil(Math.log2(n + 262))));
+  }
+  return options;
+}
+
 /** Zlib for the pack code, backed by node:zlib. Errors (truncated or corrupt streams) are thrown as they come. */
 export const nodeZlib: Zlib = {
   inflate(data, expectedSize) {
@@ -46,7 +62,7 @@ export const nodeZlib: Zlib = {
     return { out: tight(buffer), consumed: engine.bytesWritten };
   },
   deflate(data, level) {
-    return tight(zlib.deflateSync(data, level === undefined ? {} : { level }));
+    return tight(zlib.deflateSync(data, deflateOptions(data.length, level)));
   },
   crc32(data, initial = 0) {
     return nativeCrc32 ? nativeCrc32(data, initial) >>> 0 : portableCrc32(data, initial);
