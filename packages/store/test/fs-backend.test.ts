@@ -515,10 +515,48 @@ test('gc packs every loose object and ref; fsck is clean; open readers keep find
     await assertReadsAll(reader, objects);
     await reader.close();
     // Nothing loose left: a second gc has nothing to do.
-    assert.deepEqual(await b.gc(), { packedObjects: 0, removedLooseFiles: 0 });
+    assert.deepEqual(await b.gc(), { packedObjects: 0, removedLooseFiles: 0, removedPacks: 0 });
     assert.equal(packFiles(dir, '.pack').length, 1);
     git(['fsck', '--strict', '--no-dangling'], { cwd: dir });
   });
+});
+
+test('gc merges every pack and loose object into one pack, leaving .keep packs alone', async () => {
+  await withRepo(async (b, dir) => {
+    // Three packs (two batches and git's own repack of a third history), then loose objects on top.
+    const blobs = (tag: string) => Array.from({ length: 30 }, (_, i) => ({ type: 'blob' as const, body: utf8(`${tag} ${i}\n${'x'.repeat(i * 10)}`) }));
+    await b.objects.writeBatch(blobs('first'));
+    await b.objects.writeBatch(blobs('second'));
+    await writeHistory(b, 6);
+    git(['repack', '-q'], { cwd: dir }); // packs the loose history, leaves our packs as they are
+    await b.objects.write('blob', utf8('loose after the packs'));
+    const kept = await b.objects.writeBatch(blobs('kept'));
+    const keptPack = packFiles(dir, '.pack').find((f) => git(['verify-pack', '-v', join(dir, 'objects', 'pack', f)], { cwd: dir }).includes(kept[0]!))!;
+    writeFileSync(join(dir, 'objects', 'pack', keptPack.replace(/\.pack$/, '.keep')), '');
+    assert.equal(packFiles(dir, '.pack').length, 4);
+    const objects = gitObjects(dir);
+    const all = [...blobs('first'), ...blobs('second')];
+    const reader = await openRepository(dir); // holds the old packs open across the gc
+    const result = await b.gc();
+    assert.equal(result.removedPacks, 3);
+    assert.deepEqual(packFiles(dir, '.pack').sort(), [keptPack, packFiles(dir, '.pack').find((f) => f !== keptPack)!].sort());
+    assert.deepEqual(looseObjectFiles(dir), []);
+    git(['fsck', '--strict', '--no-dangling'], { cwd: dir });
+    await assertReadsAll(b, objects);
+    await assertReadsAll(reader, objects);
+    await reader.close();
+    const fresh = await openRepository(dir);
+    try {
+      for (const o of [...all, ...blobs('kept')]) {
+        const id = fresh.objects.hash(o.type, o.body);
+        assert.deepEqual((await fresh.objects.read(id))?.body, o.body, id);
+      }
+    } finally {
+      await fresh.close();
+    }
+    // Nothing left to merge: the next gc changes nothing.
+    assert.deepEqual(await b.gc(), { packedObjects: 0, removedLooseFiles: 0, removedPacks: 0 });
+  }, { packThreshold: 10 });
 });
 
 test('fsck verifies packs: a damaged index checksum is reported naming the file, reads go on', async () => {
