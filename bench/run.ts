@@ -15,10 +15,11 @@ import { readLogBench } from './src/bench-read-log.js';
 import { readListBench } from './src/bench-read-list.js';
 import { keyHistoryBench } from './src/bench-key-history.js';
 import { rssBench } from './src/bench-rss.js';
+import { syncBench } from './src/bench-sync.js';
 import { formatMs } from './src/timing.js';
 
 const BENCHMARKS: readonly Benchmark[] = [
-  writesBench, importBench, writesMemoryBench, readKeysBench, readLogBench, readListBench, keyHistoryBench, rssBench,
+  writesBench, importBench, writesMemoryBench, readKeysBench, readLogBench, readListBench, keyHistoryBench, rssBench, syncBench,
 ];
 
 /** Names that select several benchmarks at once. */

@@ -42,7 +42,7 @@ describe('usage', { concurrency: true }, () => {
     ['an option without its value', ['store', 'set', 'k', 'v', '-m'], /option "--message" needs a value/, /usage: nymote store set/],
     ['--repo with --data', ['store', '--repo', 'a', '--data', 'b', 'list'], /--repo or --data, not both/, /usage: nymote store \[--repo/],
     ['--branch with --at', ['store', 'get', 'k', '--branch', 'main', '--at', 'a'.repeat(40)], /--branch or --at, not both/, /usage: nymote store get/],
-    ['a short commit id', ['store', 'get', 'k', '--at', 'abc123'], /--at needs a full 40-digit commit id, not "abc123"/, /usage: nymote store get/],
+    ['a commit id that is not hex', ['store', 'get', 'k', '--at', 'abcxyz'], /--at needs a commit id \(4 to 40 hex digits\), not "abcxyz"/, /usage: nymote store get/],
     ['a bad count', ['store', 'log', '-n', 'zero'], /-n needs a whole number/, /usage: nymote store log/],
     ['a bad author', ['store', 'set', 'k', 'v', '--author', 'nobody'], /--author "nobody" must look like "Name <mail@example.org>"/, /usage: nymote store set/],
     ['an unknown branch action', ['store', 'branch', 'rename', 'x'], /unknown branch action "rename"/, /usage: nymote store branch/],
@@ -89,6 +89,13 @@ describe('reading and writing', { concurrency: true }, () => {
     await s.ok(['set', 'greeting', 'hi', '--author', 'Alice <alice@example.org>']);
     assert.equal(git(s.repo, ['log', '-1', '--format=%an <%ae>|%cn <%ce>']), 'Alice <alice@example.org>|Test <test@example.org>\n');
     assert.equal((await s.store(['get', 'greeting', '--at', c1])).out, 'hello');
+    // The abbreviated ids git log --oneline prints work wherever a commit is taken.
+    assert.equal((await s.store(['get', 'greeting', '--at', c1.slice(0, 7)])).out, 'hello');
+    const reverted = await s.ok(['revert', c2.slice(0, 7)]);
+    assert.match(git(s.repo, ['log', '-1', '--format=%B', reverted.trim()]), new RegExp(`This reverts commit ${c2}\\.`));
+    const unknown = await s.store(['get', 'greeting', '--at', 'ffff0000']);
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.err, /no branch or commit "ffff0000"/);
     git(s.repo, ['fsck', '--strict']);
   }));
 

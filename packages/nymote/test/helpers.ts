@@ -51,6 +51,16 @@ const GIT_ENV = {
   GIT_AUTHOR_NAME: 'Git', GIT_AUTHOR_EMAIL: 'git@example.org', GIT_COMMITTER_NAME: 'Git', GIT_COMMITTER_EMAIL: 'git@example.org',
 };
 
+/** The real git in a work tree (or wherever `cwd` is); returns stdout, throws with git's stderr. */
+export function gitIn(cwd: string, args: readonly string[]): string {
+  try {
+    return execFileSync('git', args, { cwd, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8');
+  } catch (e) {
+    const err = e as { stderr?: Buffer; message: string };
+    throw new Error(`git ${args.join(' ')} (in ${cwd}) failed: ${err.stderr?.toString() ?? err.message}`);
+  }
+}
+
 /** The real git on a bare repository; returns stdout, throws with git's stderr. */
 export function gitBytes(repo: string, args: readonly string[]): Buffer {
   try {

@@ -14,7 +14,8 @@ export type StoreErrorCode =
   | 'protocol'           // a peer that breaks the Git protocol (bad pkt-line, unexpected reply)
   | 'remote'             // a peer that reported an error (ERR packet, band 3, HTTP failure)
   | 'non-fast-forward'   // a push or fetch that would lose commits without --force
-  | 'rejected';          // a ref update the other side refused
+  | 'rejected'           // a ref update the other side refused
+  | 'ambiguous';         // an abbreviated id that more than one commit starts with
 
 export class StoreError<D extends Record<string, unknown> = Record<string, unknown>> extends Error {
   readonly code: StoreErrorCode;

@@ -23,3 +23,13 @@ export { encodeTree, decodeTree, type TreeEntry, type TreeMode } from './git/tre
 export { encodeCommit, decodeCommit, type Commit, type Person } from './git/commit-codec.js';
 export { isValidBranchName } from './refname.js';
 export * from './merge/index.js';
+// Sync (Git's smart HTTP protocol, client side)
+export { indexPack, type IndexPackOptions, type IndexedPack } from './sync/pack-indexer.js';
+export { storePack } from './sync/store-pack.js';
+export { httpTransport, type HttpTransportOptions } from './sync/http-transport.js';
+export {
+  fetchFrom, pullFrom, trackingRef, type FetchOptions, type FetchResult, type PullOptions, type PullResult, type SyncOptions,
+} from './sync/fetch.js';
+export { pushTo, type PushOptions, type PushResult } from './sync/push.js';
+export type { FetchPackRequest, PushCommand, PushReport, RemoteRefs, SyncProgress, Transport } from './sync/transport.js';
+export { formatProgress } from './sync/progress.js';

@@ -17,3 +17,11 @@ export async function openStore(dir: string, options: OpenStoreOptions = {}): Pr
   const backend = options.create ? await initRepository(dir, options.backend) : await openRepository(dir, options.backend);
   return new Store(backend, options) as Store & { backend: FsBackend };
 }
+// Sync by remote name or path (remotes in the repository's Git config; local repositories as remotes)
+export {
+  cloneRepository, fetchRemote, openTransport, pullRemote, pushRemote, remoteTransport,
+  type CloneOptions, type CloneResult, type TransportOptions,
+} from './sync/node-sync.js';
+export { addRemote, listRemotes, readRemote, removeRemote, type RemoteConfig } from './sync/remote-config.js';
+export { localTransport } from './sync/local-transport.js';
+export { nodeSha1 } from './backend/fs/hash.js';

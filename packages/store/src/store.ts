@@ -110,6 +110,9 @@ export interface WatchOptions {
   onError?: (e: unknown) => void;
 }
 
+/** An abbreviated object id, as git prints and accepts them: 4 or more hex digits. */
+const ABBREVIATED_ID = /^[0-9a-fA-F]{4,40}$/;
+
 const DEFAULT_AUTHOR: Author = { name: 'Nymote', email: 'nymote@localhost' };
 
 /** Parses "Name <mail>" as git writes authors. */
@@ -188,12 +191,36 @@ export class Store {
 
   /** The commit a branch name or commit id stands for (undefined: the default branch before its first commit). */
   async resolve(at: At = this.defaultBranch): Promise<ObjectId | undefined> {
-    if (typeof at === 'object' && 'commit' in at) return this.objects.peelToCommit(at.commit);
+    if (typeof at === 'object' && 'commit' in at) {
+      return this.objects.peelToCommit(isObjectId(at.commit) ? at.commit : await this.expandCommitId(at.commit));
+    }
     const name = typeof at === 'object' ? at.branch : at;
     if (typeof at === 'string' && isObjectId(at)) return this.objects.peelToCommit(at);
     const head = await this.head(name);
-    if (head === undefined && name !== this.defaultBranch) throw new StoreError('not-found', `no branch "${name}"`, { branch: name });
-    return head;
+    if (head !== undefined) return head;
+    // As in git, a branch wins over an abbreviated id that reads the same.
+    if (typeof at === 'string' && ABBREVIATED_ID.test(at)) return this.objects.peelToCommit(await this.expandCommitId(at));
+    if (name !== this.defaultBranch) throw new StoreError('not-found', `no branch "${name}"`, { branch: name });
+    return undefined;
+  }
+
+  /** The one commit (or tag of one) whose id starts with `prefix`; git's abbreviated ids. */
+  private async expandCommitId(prefix: string): Promise<ObjectId> {
+    const lower = prefix.toLowerCase();
+    if (!ABBREVIATED_ID.test(lower)) {
+      throw new StoreError('not-found', `"${prefix}" is not a commit id (4 to 40 hex digits)`, { commit: prefix });
+    }
+    const candidates = (await this.backend.objects.findByPrefix?.(lower)) ?? [];
+    const commits: ObjectId[] = [];
+    for (const id of candidates) {
+      const o = await this.backend.objects.read(id);
+      if (o?.type === 'commit' || o?.type === 'tag') commits.push(id);
+    }
+    if (commits.length === 1) return commits[0]!;
+    if (commits.length === 0) throw new StoreError('not-found', `no branch or commit "${prefix}"`, { commit: prefix });
+    throw new StoreError('ambiguous', `commit id "${prefix}" is ambiguous: ${commits.slice(0, 5).join(', ')}${commits.length > 5 ? ', ...' : ''}`, {
+      commit: prefix, candidates: commits,
+    });
   }
 
   // ---- reading -------------------------------------------------------------------------------
@@ -378,7 +405,8 @@ export class Store {
    * that commit made are reversed, merged with everything since by the value types' merges.
    */
   async revert(commit: ObjectId, options: WriteOptions & { resolutions?: Resolutions } = {}): Promise<RevertOutcome> {
-    const c = await this.objects.commit(await this.objects.peelToCommit(commit));
+    commit = (await this.resolve({ commit }))!;
+    const c = await this.objects.commit(commit);
     const parentTree = c.parents.length ? (await this.objects.commit(c.parents[0]!)).tree : EMPTY_TREE_ID;
     const subject = c.message.split('\n')[0];
     const message = options.message ?? `Revert "${subject}"\n\nThis reverts commit ${commit}.`;
@@ -388,7 +416,8 @@ export class Store {
 
   /** Makes a branch's content equal to an earlier commit's, as a new commit on top (history is kept). */
   async restore(commit: ObjectId, options: WriteOptions = {}): Promise<ObjectId> {
-    const target = (await this.objects.commit(await this.objects.peelToCommit(commit))).tree;
+    commit = (await this.resolve({ commit }))!;
+    const target = (await this.objects.commit(commit)).tree;
     const r = await this.commitMerged(options.branch, { message: `Restore the state of ${commit}`, ...options }, async () => ({ ok: true, tree: target }));
     if (!r.ok) throw new StoreError('conflict', 'restore cannot conflict');
     return r.commit;

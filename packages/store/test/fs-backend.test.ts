@@ -554,7 +554,13 @@ test('gc merges every pack and loose object into one pack, leaving .keep packs a
     } finally {
       await fresh.close();
     }
-    // Nothing left to merge: the next gc changes nothing.
+    // Abbreviated ids are found in packs as well as loose.
+    const history = [...objects.keys()];
+    for (const id of history.slice(0, 5)) assert.ok((await b.objects.findByPrefix!(id.slice(0, 6))).includes(id), id);
+    const looseNow = await b.objects.write('blob', utf8('loose again'));
+    assert.deepEqual(await b.objects.findByPrefix!(looseNow), [looseNow]);
+    // One pack plus a loose object: gc folds both into a new pack; after that there is nothing to do.
+    assert.equal((await b.gc()).removedPacks, 1);
     assert.deepEqual(await b.gc(), { packedObjects: 0, removedLooseFiles: 0, removedPacks: 0 });
   }, { packThreshold: 10 });
 });

@@ -39,9 +39,9 @@ export function readPoint(values: { branch?: string; at?: string }): (store: Sto
   };
 }
 
-/** A full commit id, as the store takes them (it does not resolve abbreviations). */
+/** A commit id, full or abbreviated to 4 or more hex digits as git prints them; the store expands it. */
 export function commitId(s: string, what: string): string {
-  if (!/^[0-9a-fA-F]{40}$/.test(s)) throw new UsageError(`${what} needs a full 40-digit commit id, not "${s}"`);
+  if (!/^[0-9a-fA-F]{4,40}$/.test(s)) throw new UsageError(`${what} needs a commit id (4 to 40 hex digits), not "${s}"`);
   return s.toLowerCase();
 }
 

@@ -27,6 +27,14 @@ class MemoryObjects implements ObjectStore {
     for (const o of objects) ids.push(await this.write(o.type, o.body, o.id));
     return ids;
   }
+  async findByPrefix(prefix: string, limit = Infinity): Promise<ObjectId[]> {
+    const out: ObjectId[] = [];
+    for (const id of this.objects.keys()) {
+      if (out.length >= limit) break;
+      if (id.startsWith(prefix)) out.push(id);
+    }
+    return out.sort();
+  }
   get size(): number {
     return this.objects.size;
   }

@@ -20,6 +20,16 @@ export interface ObjectStore {
   /** The id an object would have, without storing it. */
   hash(type: ObjectType, body: Uint8Array): ObjectId;
   /**
+   * The stored ids starting with `prefix` (lowercase hex, 4 to 40 digits): what resolves an
+   * abbreviated commit id, as git's `1a2b3c4`. At most `limit` of them (default: all).
+   */
+  findByPrefix?(prefix: string, limit?: number): Promise<ObjectId[]>;
+  /**
+   * Stores a complete, checked pack and its version 2 index (as received by fetch or push) as they are.
+   * Optional: without it, storePack reads the pack's objects and calls writeBatch.
+   */
+  addPack?(pack: { pack: Uint8Array; index: Uint8Array; checksum: string }): Promise<void>;
+  /**
    * Checks containers that reads trust without re-checking (pack and index checksums, CRCs), each
    * problem naming its file. Optional: a backend without such containers has nothing to add to fsck.
    */

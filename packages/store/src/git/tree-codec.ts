@@ -118,13 +118,25 @@ function decodeMode(body: Uint8Array, start: number, end: number, id: string): T
 /** Smallest possible entry: a 5-byte mode, a space, a 1-byte name, a NUL and a 20-byte id. */
 const MIN_ENTRY_BYTES = 28;
 
+/** Two buffers reused by every decodeTree (it never awaits, so calls cannot interleave), grown as needed. */
+const scratchBuffers = [new Uint8Array(4096), new Uint8Array(4096)];
+
+/** Above this a tree gets buffers of its own, so that one huge tree does not stay in memory. */
+const MAX_SCRATCH = 1 << 20;
+
+function scratch(which: 0 | 1, size: number): Uint8Array {
+  if (size > MAX_SCRATCH) return new Uint8Array(size);
+  if (scratchBuffers[which]!.length < size) scratchBuffers[which] = new Uint8Array(Math.min(MAX_SCRATCH, Math.max(size, 2 * scratchBuffers[which]!.length)));
+  return scratchBuffers[which]!;
+}
+
 /**
  * Reads a tree's entries. Two string decodings per tree rather than two per entry: every name at
  * once (NUL-separated, as NUL cannot occur in a name) and every id's hex digits at once, 40 a piece.
  */
 export function decodeTree(body: Uint8Array, id = '?'): TreeEntry[] {
-  const names = new Uint8Array(body.length);
-  const hex = new Uint8Array(Math.ceil(body.length / MIN_ENTRY_BYTES) * 40);
+  const names = scratch(0, body.length);
+  const hex = scratch(1, Math.ceil(body.length / MIN_ENTRY_BYTES) * 40);
   const modes: TreeMode[] = [];
   let namesEnd = 0;
   let i = 0;

@@ -146,6 +146,53 @@ export function storeSuite(f: BackendFactory): void {
         assert.equal(await s.head('one-by-one'), imported.head);
       }, { author: { name: 'I', email: 'i@example.org' } }));
 
+    test('abbreviated commit ids resolve like git\'s: unique prefixes, branches first, ambiguity named', () =>
+      withStore(f, async (s) => {
+        const c1 = await s.set('a', '1');
+        const c2 = await s.set('a', '2');
+        assert.equal(await s.resolve(c1.slice(0, 7)), c1);
+        assert.equal(await s.resolve({ commit: c1.slice(0, 4).toUpperCase() }), c1);
+        assert.equal(text(await s.get('a', c1.slice(0, 10))), '1');
+        const reverted = await s.revert(c2.slice(0, 8));
+        assert.ok(reverted.ok);
+        assert.match((await s.log({ limit: 1 })).entries[0]!.message, new RegExp(`This reverts commit ${c2}`));
+        // A branch named like a prefix wins, as in git.
+        await s.createBranch(c1.slice(0, 6), c2);
+        assert.equal(await s.resolve(c1.slice(0, 6)), c2);
+        await assert.rejects(s.resolve('ffff0000'), (e: unknown) => isStoreError(e, 'not-found') && /ffff0000/.test((e as Error).message));
+        // Two commits sharing four leading digits: found by writing dangling commits until they meet.
+        const byPrefix = new Map<string, string>();
+        let pair: [string, string] | undefined;
+        const tree = (await s.tree()).hash();
+        for (let i = 0; !pair && i < 5000; i++) {
+          const id = await s.writeCommit(await tree, [], { message: `dangling ${i}`, time: 1_600_000_000_000 });
+          const seen = byPrefix.get(id.slice(0, 4));
+          if (seen) pair = [seen, id];
+          else byPrefix.set(id.slice(0, 4), id);
+        }
+        assert.ok(pair, 'two commits with the same 4-digit prefix');
+        await assert.rejects(s.resolve(pair[0].slice(0, 4)), (e: unknown) =>
+          isStoreError(e, 'ambiguous') && (e as Error).message.includes(pair![0]) && (e as Error).message.includes(pair![1]));
+        // One more digit (or as many as they share, plus one) tells them apart.
+        let n = 5;
+        while (pair[0].slice(0, n) === pair[1].slice(0, n)) n++;
+        assert.equal(await s.resolve(pair[1].slice(0, n)), pair[1]);
+      }));
+
+    test('ancestry does not trust clocks: a child dated years before its parent is still a descendant', () =>
+      withStore(f, async (s) => {
+        const parent = await s.set('k', 'new clock', { time: Date.UTC(2030, 0, 1) });
+        const child = await s.set('k', 'old clock', { time: Date.UTC(2001, 0, 1) });
+        const grandchild = await s.set('k', 'now', { time: Date.UTC(2030, 0, 2) });
+        assert.equal(await s.isAncestor(parent, grandchild), true);
+        assert.equal(await s.isAncestor(parent, child), true);
+        assert.equal(await s.isAncestor(child, parent), false);
+        await s.createBranch('side', { commit: parent });
+        const side = await s.set('other', 'x', { branch: 'side', time: Date.UTC(2030, 0, 3) });
+        assert.deepEqual(await s.mergeBases('main', 'side'), [parent]);
+        assert.equal(await s.isAncestor(side, grandchild), false);
+      }));
+
     test('history: paginated log and the history of one key', () =>
       withStore(f, async (s) => {
         for (let i = 0; i < 25; i++) await s.set(i % 5 === 0 ? 'watched' : `other/${i}`, `v${i}`, { message: `m${i}` });

@@ -12,7 +12,7 @@ Exits 1 with "no value at KEY" when the key is absent.
 
 options:
   --branch B     read the branch B (default: the default branch)
-  --at COMMIT    read the store as it was at COMMIT (a full commit id)
+  --at COMMIT    read the store as it was at COMMIT (a commit id, or 4+ of its first digits)
 
 examples:
   nymote store get contacts/alice.json

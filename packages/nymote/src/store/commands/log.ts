@@ -16,7 +16,7 @@ or anything under a tree).
 options:
   -n, --max-count N   at most N commits
   --branch B          the history of branch B (default: the default branch)
-  --at COMMIT         the history that leads to COMMIT (a full commit id)
+  --at COMMIT         the history that leads to COMMIT (a commit id, or 4+ of its first digits)
 
 example:
   $ nymote store log -n 1 contacts/alice.json

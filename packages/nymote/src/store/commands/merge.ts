@@ -8,7 +8,7 @@ export const merge = defineCommand({
   name: 'merge',
   summary: 'merge a branch or commit into a branch',
   usage: 'FROM [--into B] [-m MESSAGE] [--author "Name <mail>"]',
-  help: `Merges FROM (a branch or a full commit id) into the default branch, or into B,
+  help: `Merges FROM (a branch, or a commit id or 4+ of its first digits) into the default branch, or into B,
 and prints the resulting commit: a merge commit, the commit fast-forwarded to,
 or, when there is nothing to merge, the current one.
 

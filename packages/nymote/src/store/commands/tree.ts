@@ -13,7 +13,7 @@ at PREFIX.
 
 options:
   --branch B     read the branch B (default: the default branch)
-  --at COMMIT    read the store as it was at COMMIT (a full commit id)
+  --at COMMIT    read the store as it was at COMMIT (a commit id, or 4+ of its first digits)
 
 example:
   $ nymote store tree contacts

@@ -150,6 +150,17 @@ export class LooseObjects {
     return ids;
   }
 
+  /** The loose ids starting with `prefix` (at least two hex digits: one fan-out directory is listed). */
+  withPrefix(prefix: string): ObjectId[] {
+    const dir = prefix.slice(0, 2);
+    const rest = prefix.slice(2);
+    const out: ObjectId[] = [];
+    for (const f of readdirOrEmpty(join(this.objectsDir, dir))) {
+      if (f.startsWith(rest) && isObjectId(dir + f)) out.push(dir + f);
+    }
+    return out;
+  }
+
   /** Deletes the loose files of `ids` (after gc packed them) and fan-out directories left empty. */
   async remove(ids: readonly ObjectId[]): Promise<number> {
     let removed = 0;

@@ -117,6 +117,15 @@ export class FsObjects implements ObjectStore {
     return ids;
   }
 
+  /**
+   * Installs a pack checked by the sync indexer as it is: its objects become readable at once, and the
+   * bytes already on the wire (deltas included) are not recompressed.
+   */
+  async addPack(pack: { pack: Uint8Array; index: Uint8Array; checksum: string }): Promise<void> {
+    await yieldIfBusy();
+    await this.local.packs.add(pack, this.options.fsync);
+  }
+
   async verifyStorage(onProgress?: (file: string) => void): Promise<{ file: string; message: string }[]> {
     const problems: { file: string; message: string }[] = [];
     for (const db of this.all) {
@@ -133,6 +142,17 @@ export class FsObjects implements ObjectStore {
       }
     }
     return problems;
+  }
+
+  async findByPrefix(prefix: string, limit = Infinity): Promise<ObjectId[]> {
+    if (!/^[0-9a-f]{4,40}$/.test(prefix)) return [];
+    const found = new Set<ObjectId>();
+    for (const db of this.all) {
+      await db.packs.rescan();
+      for (const id of db.loose.withPrefix(prefix)) found.add(id);
+      for (const pack of db.packs.files) for (const id of pack.index.idsWithPrefix(prefix)) found.add(id);
+    }
+    return [...found].sort().slice(0, limit);
   }
 
   /** Stored for sure, as far as memory tells: no syscall. False means "unknown", not "absent". */

@@ -217,6 +217,20 @@ export class PackIndex {
   *ids(): Iterable<ObjectId> {
     for (let i = 0; i < this.count; i++) yield this.idAt(i);
   }
+
+  /** The ids starting with `prefix` (lowercase hex, at least two digits), in order. */
+  idsWithPrefix(prefix: string): ObjectId[] {
+    const first = parseInt(prefix.slice(0, 2), 16);
+    if (!/^[0-9a-f]{2,40}$/.test(prefix) || Number.isNaN(first)) return [];
+    const out: ObjectId[] = [];
+    // Ids of one bucket share their first byte; a bucket is small (count / 256), so a scan is enough.
+    for (let i = first === 0 ? 0 : this.fanout[first - 1]!; i < this.fanout[first]!; i++) {
+      const id = this.idAt(i);
+      if (id.startsWith(prefix)) out.push(id);
+      else if (id > prefix) break;
+    }
+    return out;
+  }
 }
 
 function readFanout(view: DataView, at: number, file: string): Uint32Array {
