@@ -49,38 +49,53 @@ export async function startHttpBackend(projectRoot: string, options: HttpBackend
       ...(protocol ? { HTTP_GIT_PROTOCOL: String(protocol) } : {}),
     };
     const child = spawn(BACKEND, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out = readAll(child.stdout);
     const err = readAll(child.stderr);
-    // The backend may exit without reading its input (a GET, an error): that is not our failure.
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // git may answer (and exit) before reading all of a refused push; its output says what happened.
     child.stdin.on('error', () => {});
     child.stdin.end(body);
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    const raw = await out;
-    let split = raw.indexOf('\r\n\r\n');
-    let sepLen = 4;
-    if (split < 0) {
-      split = raw.indexOf('\n\n');
-      sepLen = 2;
+    // The CGI header block, then the body: streamed as git writes it (a clone's pack can be large,
+    // and a benchmark must not make git's server wait for its whole output), unless it is to be mangled.
+    let head = Buffer.alloc(0);
+    let sent = false;
+    const sendHeaders = (raw: Buffer, sepLen: number, split: number): Buffer => {
+      let status = 200;
+      const headers: Record<string, string> = {};
+      for (const line of raw.subarray(0, split).toString('latin1').split(/\r?\n/)) {
+        const colon = line.indexOf(':');
+        if (colon < 0) continue;
+        const name = line.slice(0, colon).trim();
+        const value = line.slice(colon + 1).trim();
+        if (name.toLowerCase() === 'status') status = parseInt(value, 10);
+        else headers[name] = value;
+      }
+      res.writeHead(status, headers);
+      sent = true;
+      return raw.subarray(split + sepLen);
+    };
+    const mangled: Buffer[] = [];
+    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+      if (sent) {
+        if (options.mangle) mangled.push(chunk);
+        else if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+        continue;
+      }
+      head = Buffer.concat([head, chunk]);
+      const crlf = head.indexOf('\r\n\r\n');
+      const lf = head.indexOf('\n\n');
+      if (crlf < 0 && lf < 0) continue;
+      const rest = crlf >= 0 && (lf < 0 || crlf < lf) ? sendHeaders(head, 4, crlf) : sendHeaders(head, 2, lf);
+      if (options.mangle) mangled.push(rest);
+      else res.write(rest);
     }
-    if (split < 0) {
+    const code = await closed;
+    if (!sent) {
       res.writeHead(500, { 'Content-Type': 'text/plain' });
       res.end(`git-http-backend exited ${code}: ${(await err).toString()}`);
       return;
     }
-    let status = 200;
-    const headers: Record<string, string> = {};
-    for (const line of raw.subarray(0, split).toString('latin1').split(/\r?\n/)) {
-      const colon = line.indexOf(':');
-      if (colon < 0) continue;
-      const name = line.slice(0, colon).trim();
-      const value = line.slice(colon + 1).trim();
-      if (name.toLowerCase() === 'status') status = parseInt(value, 10);
-      else headers[name] = value;
-    }
-    let payload = raw.subarray(split + sepLen);
-    if (options.mangle) payload = options.mangle({ method: req.method ?? 'GET', path: url.pathname }, payload);
-    res.writeHead(status, headers);
-    res.end(payload);
+    if (options.mangle) res.end(options.mangle({ method: req.method ?? 'GET', path: url.pathname }, Buffer.concat(mangled)));
+    else res.end();
   };
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
