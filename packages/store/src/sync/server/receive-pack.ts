@@ -3,6 +3,7 @@
 // compare-and-swap from the value the client saw, so concurrent writers are never overwritten.
 import { isStoreError } from '../../errors.js';
 import { ZERO_ID, type ObjectId } from '../../git/id.js';
+import { concat } from '../../git/bytes.js';
 import type { Sha1 } from '../../git/object.js';
 import type { Zlib } from '../../git/pack/types.js';
 import type { ObjectStore } from '../../backend/types.js';
@@ -81,17 +82,6 @@ export async function* receivePack(repo: ServedRepository, body: AsyncIterable<U
   } else yield bytes;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 async function apply(repo: ServedRepository, commands: Command[], reader: PktReader, options: ReceivePackOptions): Promise<ReceivePackResult> {
   const objects: ObjectStore = repo.objects.store;
