@@ -10,6 +10,17 @@ import { buildPack, objectsToSend } from '../src/sync/send-objects.js';
 import type { Store } from '../src/store.js';
 import type { ObjectId } from '../src/git/id.js';
 
+/** Stores `pack` in a new bare repository at `dir` with git index-pack; git verify-pack's report. */
+function indexWithGit(dir: string, pack: Uint8Array): string {
+  git(['init', '--bare', '-q', dir]);
+  git(['index-pack', '--stdin'], { cwd: dir, input: pack });
+  const packDir = join(dir, 'objects', 'pack');
+  const idx = readdirSync(packDir).find((f) => f.endsWith('.idx'))!;
+  const verify = git(['verify-pack', '-v', join(packDir, idx)]);
+  assert.match(verify, /: ok/);
+  return verify;
+}
+
 /** The objects `git rev-list --objects` lists for these arguments, as a sorted id list. */
 function revList(repo: string, args: string[]): string[] {
   const out = git(['rev-list', '--objects', ...args], { cwd: repo });
@@ -92,12 +103,7 @@ describe('objectsToSend and buildPack', () => {
     const pack = await buildPack(list, { zlib: nodeZlib, sha1: nodeSha1, deltas: true });
     const target = tempDir();
     try {
-      git(['init', '--bare', '-q', target.dir]);
-      git(['index-pack', '--stdin'], { cwd: target.dir, input: pack });
-      const packDir = join(target.dir, 'objects', 'pack');
-      const idx = readdirSync(packDir).find((f) => f.endsWith('.idx'))!;
-      const verify = git(['verify-pack', '-v', join(packDir, idx)]);
-      assert.match(verify, /: ok/);
+      const verify = indexWithGit(target.dir, pack);
       assert.equal(verify.split('\n').filter((l) => / blob /.test(l)).length, 9000);
       assert.ok(pack.length < 9000 * 100, `deltas make it small (${pack.length} bytes)`);
     } finally {
@@ -122,12 +128,7 @@ describe('objectsToSend and buildPack', () => {
       assert.ok(phases.has('writing'));
       const target = tempDir();
       try {
-        git(['init', '--bare', '-q', target.dir]);
-        git(['index-pack', '--stdin'], { cwd: target.dir, input: pack });
-        const packDir = join(target.dir, 'objects', 'pack');
-        const idx = readdirSync(packDir).find((f) => f.endsWith('.idx'))!;
-        const verify = git(['verify-pack', '-v', join(packDir, idx)]);
-        assert.match(verify, /: ok/);
+        const verify = indexWithGit(target.dir, pack);
         git(['update-ref', 'refs/heads/main', heads.main!], { cwd: target.dir });
         git(['update-ref', 'refs/heads/side', heads.side!], { cwd: target.dir });
         git(['fsck', '--strict', '--no-dangling'], { cwd: target.dir });

@@ -1,5 +1,6 @@
 import type { ObjectId } from '../git/id.js';
 import type { ObjectType, RawObject } from '../git/object.js';
+import type { PackEntrySource } from '../git/pack/pack-reader.js';
 
 /**
  * Content-addressed objects. Ids are git's: the SHA-1 of "<type> <size>\0<body>".
@@ -30,10 +31,30 @@ export interface ObjectStore {
    */
   addPack?(pack: { pack: Uint8Array; index: Uint8Array; checksum: string }): Promise<void>;
   /**
+   * Where the object is stored in a pack, so that a pack built for a peer can copy its compressed
+   * bytes (and keep a delta as a delta when its base goes too) instead of inflating, re-deltifying
+   * and compressing again, as git's pack-objects does. Synchronous and cheap: it is asked for every
+   * object sent. Optional: without it (or for an object it does not place, e.g. a loose one), the
+   * object is read and compressed the normal way.
+   */
+  packedEntry?(id: ObjectId): PackedEntry | undefined;
+  /**
+   * Every object reachable from `wants` (commits, or annotated tags of commits), when the backend
+   * knows it without walking trees: from git's reachability bitmaps (pack-*.bitmap), for a disk
+   * backend. Undefined when it does not know it for every want; the caller then walks. Any order.
+   */
+  reachableObjects?(wants: readonly ObjectId[]): Promise<{ id: ObjectId; type: ObjectType }[] | undefined>;
+  /**
    * Checks containers that reads trust without re-checking (pack and index checksums, CRCs), each
    * problem naming its file. Optional: a backend without such containers has nothing to add to fsck.
    */
   verifyStorage?(onProgress?: (file: string) => void): Promise<{ file: string; message: string }[]>;
+}
+
+/** A packed object's place: the entries of one pack share `pack`. */
+export interface PackedEntry {
+  readonly pack: PackEntrySource;
+  readonly offset: number;
 }
 
 /** A ref moved from `old` to `next` (undefined: absent before / deleted). */

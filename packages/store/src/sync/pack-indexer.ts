@@ -13,6 +13,7 @@ import {
   CODE_BY_TYPE, HEADER_BYTES, OFS_DELTA, PACK_SIGNATURE, REF_DELTA, TRAILER_BYTES, TYPE_BY_CODE,
 } from '../git/pack/pack-reader.js';
 import type { Zlib } from '../git/pack/types.js';
+import { encodeEntryHeader, parseEntryHeader, type EntryHeader } from '../git/pack/entry-header.js';
 import { StoreError } from '../errors.js';
 
 export interface IndexPackOptions {
@@ -139,13 +140,6 @@ class ObjectHasher {
   }
 }
 
-interface Header {
-  code: number;
-  size: number;
-  length: number;
-  baseOffset: number;
-  baseId: ObjectId | undefined;
-}
 
 export async function indexPack(data: Uint8Array | AsyncIterable<Uint8Array>, options: IndexPackOptions): Promise<IndexedPack> {
   const { zlib, sha1, onProgress } = options;
@@ -170,8 +164,8 @@ export async function indexPack(data: Uint8Array | AsyncIterable<Uint8Array>, op
   const hasher = new ObjectHasher(sha1);
   let pos = HEADER_BYTES;
   for (let i = 0; i < count; i++) {
-    let header: Header | undefined;
-    while (!(header = parseHeader(input.view(), pos, fail))) {
+    let header: EntryHeader | undefined;
+    while (!(header = parseEntryHeader(input.view(), pos, pos, fail))) {
       if (!(await input.more())) throw fail(`truncated: stream ended in the header of object ${i + 1} of ${count} (offset ${pos})`);
     }
     const dataAt = pos + header.length;
@@ -292,7 +286,7 @@ export async function indexPack(data: Uint8Array | AsyncIterable<Uint8Array>, op
     const parts: Uint8Array[] = [received.subarray(0, pos)];
     let at = pos;
     for (const a of appended) {
-      const entryHead = wholeHeader(CODE_BY_TYPE[a.type], a.body.length);
+      const entryHead = encodeEntryHeader(CODE_BY_TYPE[a.type], a.body.length);
       const packed = zlib.deflate(a.body);
       indexEntries.push({ id: a.id, offset: at, crc32: zlib.crc32(packed, zlib.crc32(entryHead)) >>> 0 });
       parts.push(entryHead, packed);
@@ -348,54 +342,3 @@ function push<K>(map: Map<K, Entry[]>, key: K, e: Entry): void {
   else map.set(key, [e]);
 }
 
-/** Decodes the entry header at `at`, or returns undefined when the buffer ends inside it. */
-function parseHeader(buf: Uint8Array, at: number, fail: (why: string) => StoreError): Header | undefined {
-  let p = at;
-  if (p >= buf.length) return undefined;
-  let c = buf[p++]!;
-  const code = (c >> 4) & 7;
-  let size = c & 15;
-  let scale = 16;
-  while (c & 0x80) {
-    if (p >= buf.length) return undefined;
-    c = buf[p++]!;
-    size += (c & 0x7f) * scale;
-    scale *= 128;
-    if (scale > Number.MAX_SAFE_INTEGER) throw fail(`entry at offset ${at} has an overlong size`);
-  }
-  let baseOffset = -1;
-  let baseId: ObjectId | undefined;
-  if (code === OFS_DELTA) {
-    if (p >= buf.length) return undefined;
-    c = buf[p++]!;
-    let distance = c & 0x7f;
-    while (c & 0x80) {
-      if (p >= buf.length) return undefined;
-      c = buf[p++]!;
-      distance = (distance + 1) * 128 + (c & 0x7f);
-      if (distance > at) throw fail(`delta at offset ${at} refers to a base before the start of the pack`);
-    }
-    baseOffset = at - distance;
-    if (distance === 0 || baseOffset < HEADER_BYTES) throw fail(`delta at offset ${at} refers to a base before the start of the pack`);
-  } else if (code === REF_DELTA) {
-    if (p + 20 > buf.length) return undefined;
-    baseId = toHex(buf, p, p + 20);
-    p += 20;
-  } else if (TYPE_BY_CODE[code] === undefined) {
-    throw fail(`entry at offset ${at} has unknown type ${code}`);
-  }
-  return { code, size, length: p - at, baseOffset, baseId };
-}
-
-/** Type code and size of a whole-object entry: 4 bits of size in the first byte, then 7 per byte. */
-function wholeHeader(code: number, size: number): Uint8Array {
-  const bytes: number[] = [];
-  let rest = Math.floor(size / 16);
-  bytes.push((code << 4) | (size % 16) | (rest > 0 ? 0x80 : 0));
-  while (rest > 0) {
-    const low = rest % 128;
-    rest = Math.floor(rest / 128);
-    bytes.push(low | (rest > 0 ? 0x80 : 0));
-  }
-  return Uint8Array.from(bytes);
-}

@@ -7,8 +7,8 @@ import type { ObjectStore } from '../backend/types.js';
 import { StoreError } from '../errors.js';
 import { decodeTagTarget } from '../git/commit-codec.js';
 import { EMPTY_TREE_ID, isObjectId, type ObjectId } from '../git/id.js';
-import { fromHex, hexInto, toHex } from '../git/bytes.js';
-import { hashObject, type RawObject, type Sha1 } from '../git/object.js';
+import { concat, fromHex, hexInto, toHex } from '../git/bytes.js';
+import { hashObject, type ObjectType, type RawObject, type Sha1 } from '../git/object.js';
 import { writePack, type PackObject } from '../git/pack/pack-writer.js';
 import { HEADER_BYTES, PACK_SIGNATURE, TRAILER_BYTES } from '../git/pack/pack-reader.js';
 import type { Zlib } from '../git/pack/types.js';
@@ -128,13 +128,54 @@ export async function objectsToSend(
   haves: ObjectId[],
   options: { onProgress?: (counted: number) => void } = {},
 ): Promise<PackObject[]> {
+  return (await walkObjects(objects, wants, haves, { ...options, blobBodies: true })).objects as PackObject[];
+}
+
+/** An object to send; blobs from listObjectsToSend come without their body, read (or copied raw) later. */
+export interface SendObject {
+  id: ObjectId;
+  type: ObjectType;
+  body?: Uint8Array;
+  name?: string;
+}
+
+export interface ObjectsToSend {
+  /** The same objects, in the same order, as objectsToSend. */
+  objects: SendObject[];
+  /**
+   * Whether the peer surely has `id`: a commit the haves reach, or a tree or blob of the boundary
+   * commits' trees. A delta against such an object may go in a thin pack.
+   */
+  peerHas(id: ObjectId): boolean;
+}
+
+/**
+ * objectsToSend without reading blobs (trees name their ids, which is all the walk needs), for a
+ * caller that copies blobs' stored bytes or reads them when it writes them.
+ */
+export async function listObjectsToSend(
+  objects: Objects,
+  wants: ObjectId[],
+  haves: ObjectId[],
+  options: { onProgress?: (counted: number) => void } = {},
+): Promise<ObjectsToSend> {
+  return walkObjects(objects, wants, haves, { ...options, blobBodies: false });
+}
+
+async function walkObjects(
+  objects: Objects,
+  wants: ObjectId[],
+  haves: ObjectId[],
+  options: { onProgress?: (counted: number) => void; blobBodies: boolean },
+): Promise<ObjectsToSend> {
   const store = objects.store;
-  const out: PackObject[] = [];
+  const blobBodies = options.blobBodies;
+  const out: SendObject[] = [];
   const added = new Set<ObjectId>();
   const onProgress = options.onProgress;
   // Commits (and tags) go first in the pack, then trees and blobs, as git orders them.
-  const contents: PackObject[] = [];
-  const add = (o: PackObject & { id: ObjectId }): void => {
+  const contents: SendObject[] = [];
+  const add = (o: SendObject): void => {
     added.add(o.id);
     (o.type === 'tree' || o.type === 'blob' ? contents : out).push(o);
     if (onProgress && (out.length + contents.length) % PROGRESS_EVERY === 0) onProgress(out.length + contents.length);
@@ -241,10 +282,10 @@ export async function objectsToSend(
         const entryName = dec.decode(body.subarray(e.nameAt, e.idAt - 1));
         const path = name === '' ? entryName : `${name}/${entryName}`;
         if (e.kind === TREE) subtrees.push({ id: childId, name: path });
-        else {
+        else if (blobBodies) {
           const b = await readRaw(store, childId);
           add({ id: childId, type: b.type, body: b.body, name: path });
-        }
+        } else add({ id: childId, type: 'blob', name: path });
       }
       // Reversed so the stack pops subtrees in tree order, which keeps neighbouring paths together.
       for (let i = subtrees.length - 1; i >= 0; i--) stack.push(subtrees[i]!);
@@ -293,7 +334,10 @@ export async function objectsToSend(
   }
   for (const o of contents) out.push(o);
   onProgress?.(out.length);
-  return out;
+  // Everything in `seen` is either sent or under an edge commit's tree; only the latter is asked about.
+  const peerHas = (id: ObjectId): boolean =>
+    ((flags.get(id) ?? 0) & Flag.Uninteresting) !== 0 || (!added.has(id) && seen.hasHex(id));
+  return { objects: out, peerHas };
 }
 
 const BLOB = 0;
@@ -354,6 +398,22 @@ class IdSet {
   addHex(id: ObjectId): boolean {
     hexInto(id, this.scratch, 0);
     return this.addBytes(this.scratch, 0);
+  }
+
+  hasHex(id: ObjectId): boolean {
+    const key = this.scratch;
+    hexInto(id, key, 0);
+    for (let slot = ((key[0]! << 24) | (key[1]! << 16) | (key[2]! << 8) | key[3]!) & this.mask; this.used[slot] !== 0; slot = (slot + 1) & this.mask) {
+      let same = true;
+      for (let i = 0, k = slot * 20; i < 20; i++) {
+        if (this.keys[k + i] !== key[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return true;
+    }
+    return false;
   }
 
   private grow(): void {
@@ -439,7 +499,19 @@ export interface BuildPackOptions {
 }
 
 /** Objects per piece of a streamed pack: enough for deltas to find their bases, small enough to start sending early. */
-const PIECE = 4096;
+export const PIECE = 4096;
+
+/**
+ * The Zlib writePack gets when building a pack for a peer: small streams stored, not compressed (see
+ * STORE_BELOW), and no CRCs, which only the .idx that writePack also builds uses.
+ */
+export function packZlib(zlib: Zlib): Zlib {
+  return {
+    inflate: (data, size) => zlib.inflate(data, size),
+    deflate: (data, level) => (data.length < STORE_BELOW ? storedZlib(data) : zlib.deflate(data, level)),
+    crc32: () => 0,
+  };
+}
 
 /**
  * The pack of `list` in pieces, as it is produced: the peer can index the first objects while later
@@ -449,12 +521,7 @@ const PIECE = 4096;
  */
 export async function* buildPackStream(list: PackObject[], options: BuildPackOptions): AsyncGenerator<Uint8Array> {
   const { onProgress } = options;
-  const zlib: Zlib = {
-    inflate: (data, size) => options.zlib.inflate(data, size),
-    deflate: (data, level) => (data.length < STORE_BELOW ? storedZlib(data) : options.zlib.deflate(data, level)),
-    // Only the .idx that writePack also builds uses CRCs, and it is thrown away here.
-    crc32: () => 0,
-  };
+  const zlib = packZlib(options.zlib);
   // writePack drops duplicates; the header must count what is actually written.
   const unique: PackObject[] = [];
   const seen = new Set<ObjectId>();
@@ -489,24 +556,12 @@ export async function* buildPackStream(list: PackObject[], options: BuildPackOpt
     // Let the response go out (and other requests run) between pieces.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  yield fromHex(options.sha1(concatBytes(pieces)));
-}
-
-function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  yield fromHex(options.sha1(concat(pieces)));
 }
 
 /** A pack of `list` (OFS_DELTA deltas when `deltas`), as bytes. */
 export async function buildPack(list: PackObject[], options: BuildPackOptions): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const p of buildPackStream(list, options)) parts.push(p);
-  return concatBytes(parts);
+  return concat(parts);
 }

@@ -1,9 +1,10 @@
 // The ObjectStore of a repository on disk: its own objects directory, then its alternates (read-only).
 import { isObjectId, type ObjectId } from '../../git/id.js';
 import type { ObjectType, RawObject } from '../../git/object.js';
-import type { ObjectStore } from '../types.js';
+import type { ObjectStore, PackedEntry } from '../types.js';
 import { Lru } from '../../cache.js';
 import { StoreError } from '../../errors.js';
+import { decodeTagTarget } from '../../git/commit-codec.js';
 import { yieldIfBusy } from './fairness.js';
 import { hashObjectFast } from './hash.js';
 import type { LooseWrite } from './loose-objects.js';
@@ -64,6 +65,52 @@ export class FsObjects implements ObjectStore {
         this.remember(id);
         return o;
       }
+    }
+    return undefined;
+  }
+
+  /** The first pack holding the object, as read() would find it; loose objects have no entry to copy. */
+  packedEntry(id: ObjectId): PackedEntry | undefined {
+    for (const db of this.all) {
+      for (const pack of db.packs.files) {
+        const offset = pack.offsetOf(id);
+        if (offset !== undefined) return { pack, offset };
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * From the reachability bitmap of one of our own packs (git gc writes one for a bare repository):
+   * annotated tags among the wants are peeled to their commits, and every commit must have a bitmap.
+   */
+  async reachableObjects(wants: readonly ObjectId[]): Promise<{ id: ObjectId; type: ObjectType }[] | undefined> {
+    for (const pack of this.local.packs.files) {
+      const bitmap = pack.bitmap(this.options.onWarning);
+      if (!bitmap) continue;
+      const commits: ObjectId[] = [];
+      const tags: ObjectId[] = [];
+      for (const want of wants) {
+        let id = want;
+        for (let depth = 0; !bitmap.has(id); depth++) {
+          const o = depth < 10 ? await this.read(id) : undefined;
+          if (!o || o.type !== 'tag') return undefined;
+          tags.push(id);
+          id = decodeTagTarget(o.body, id).object;
+        }
+        commits.push(id);
+      }
+      const found = pack.reachableFrom(commits, this.options.onWarning);
+      if (!found) return undefined;
+      if (tags.length === 0) return found;
+      const seen = new Set<ObjectId>();
+      const out: { id: ObjectId; type: ObjectType }[] = [];
+      for (const id of tags) {
+        if (!seen.has(id)) out.push({ id, type: 'tag' });
+        seen.add(id);
+      }
+      for (const o of found) if (!seen.has(o.id)) out.push(o);
+      return out;
     }
     return undefined;
   }

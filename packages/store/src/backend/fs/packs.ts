@@ -9,9 +9,10 @@ import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../../errors.js';
 import type { ObjectId } from '../../git/id.js';
-import type { RawObject } from '../../git/object.js';
+import type { ObjectType, RawObject } from '../../git/object.js';
+import { PackBitmap, type Bits } from '../../git/pack/pack-bitmap.js';
 import { PackIndex } from '../../git/pack/pack-index.js';
-import { PackReader } from '../../git/pack/pack-reader.js';
+import { PackReader, type PackEntrySource, type RawEntry, type RawEntryHeader } from '../../git/pack/pack-reader.js';
 import { writePack, type PackObject } from '../../git/pack/pack-writer.js';
 import type { RandomAccess } from '../../git/pack/types.js';
 import { toHex } from '../../git/bytes.js';
@@ -63,10 +64,12 @@ class FileRandomAccess implements RandomAccess {
 }
 
 /** One pack and its index. Closed once it has been removed from disk and no read is using it. */
-export class PackFile {
+export class PackFile implements PackEntrySource {
   private users = 0;
   private retired = false;
   private closed = false;
+  /** Loaded on first use; null when there is none (or it is unusable). */
+  private bitmapState: PackBitmap | null | undefined;
 
   constructor(
     /** "pack-<checksum>" */
@@ -94,6 +97,74 @@ export class PackFile {
       this.users--;
       if (this.retired && this.users === 0) await this.close();
     }
+  }
+
+  /** Where the object's entry starts, or undefined when this pack lacks it. */
+  offsetOf(id: ObjectId): number | undefined {
+    return this.index.find(id);
+  }
+
+  // Raw entries for pack reuse (see PackEntrySource). Reads are synchronous underneath, so no read is
+  // in flight when the pack closes; once closed (a gc removed it) they throw, and the caller falls
+  // back to read(), which finds the object wherever it went.
+  rawHeader(offset: number): Promise<RawEntryHeader> {
+    return this.closed ? this.gone() : this.reader.rawHeader(offset);
+  }
+
+  rawEntry(offset: number): Promise<RawEntry | undefined> {
+    return this.closed ? this.gone() : this.reader.rawEntry(offset);
+  }
+
+  idAtOffset(offset: number): ObjectId | undefined {
+    return this.reader.idAtOffset(offset);
+  }
+
+  /** The pack's reachability bitmap (pack-*.bitmap), or undefined when there is none or it is unusable. */
+  bitmap(onWarning?: (message: string) => void): PackBitmap | undefined {
+    if (this.bitmapState === undefined) {
+      const file = this.path.replace(/\.pack$/, '.bitmap');
+      this.bitmapState = null;
+      try {
+        this.bitmapState = new PackBitmap(readFileSync(file), this.index, file);
+      } catch (e) {
+        if (!isNotFound(e)) onWarning?.(`ignoring ${file}: ${(e as Error).message}`);
+      }
+    }
+    return this.bitmapState ?? undefined;
+  }
+
+
+  /**
+   * Every object the `commits` reach, from the bitmap, in pack order; undefined when one of them
+   * has no bitmap.
+   */
+  reachableFrom(commits: readonly ObjectId[], onWarning?: (message: string) => void): { id: ObjectId; type: ObjectType }[] | undefined {
+    const bitmap = this.bitmap(onWarning);
+    if (!bitmap || this.closed) return undefined;
+    let all: Bits | undefined;
+    for (const c of commits) {
+      const bits = bitmap.reachable(c);
+      if (!bits) return undefined;
+      if (!all) all = bits.slice();
+      else for (let w = 0; w < all.length; w++) all[w]! |= bits[w]!;
+    }
+    if (!all) return [];
+    const kinds: [ObjectType, Bits][] = (['commit', 'tree', 'blob', 'tag'] as const).map((t) => [t, bitmap.ofType(t)]);
+    const out: { id: ObjectId; type: ObjectType }[] = [];
+    for (let w = 0; w < all.length; w++) {
+      for (let x = all[w]!; x !== 0; x &= x - 1) {
+        const j = 31 - Math.clz32(x & -x);
+        const rank = w * 32 + j;
+        const kind = kinds.find(([, b]) => (b[w]! >>> j) & 1);
+        if (!kind || rank >= this.index.count) throw new StoreError('corrupt-pack', `${this.path}: bitmap bit ${rank} names no object of a known type`, { file: this.path });
+        out.push({ id: this.reader.idAtRank(rank), type: kind[0] });
+      }
+    }
+    return out;
+  }
+
+  private gone(): Promise<never> {
+    return Promise.reject(new Error(`${this.path}: the pack was closed`));
   }
 
   /** The full check of pack and index (see PackReader.verify): checksums, CRCs, every object's hash. */

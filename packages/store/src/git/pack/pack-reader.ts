@@ -9,20 +9,50 @@ import { toHex } from '../bytes.js';
 import type { ObjectId } from '../id.js';
 import { hashObject, type ObjectType, type RawObject, type Sha1 } from '../object.js';
 import { StoreError, isStoreError } from '../../errors.js';
+import { CODE_BY_TYPE, HEADER_BYTES, OFS_DELTA, REF_DELTA, TYPE_BY_CODE, parseEntryHeader, type EntryHeader } from './entry-header.js';
 
-// Layout constants of pack files, shared with the writer.
-/** "PACK", a 4-byte version, a 4-byte object count. */
-export const HEADER_BYTES = 12;
+// Layout constants of pack files, shared with the writer; entry type codes live with the entry header.
+export { CODE_BY_TYPE, HEADER_BYTES, OFS_DELTA, REF_DELTA, TYPE_BY_CODE } from './entry-header.js';
 /** The SHA-1 of everything before it. */
 export const TRAILER_BYTES = 20;
 export const PACK_SIGNATURE: readonly number[] = [0x50, 0x41, 0x43, 0x4b];
-/** Entry type codes for whole objects (index = code); 0 and 5 are invalid. */
-export const TYPE_BY_CODE: readonly (ObjectType | undefined)[] = [undefined, 'commit', 'tree', 'blob', 'tag'];
-export const CODE_BY_TYPE: Readonly<Record<ObjectType, number>> = { commit: 1, tree: 2, blob: 3, tag: 4 };
-/** A delta whose base is `distance` bytes earlier in the same pack. */
-export const OFS_DELTA = 6;
-/** A delta whose base is named by id (in this pack, or elsewhere for a thin pack). */
-export const REF_DELTA = 7;
+
+/** An entry's header as stored, and where its bytes end: what copying it into another pack needs. */
+export interface RawEntryHeader {
+  offset: number;
+  /** Pack type code: 1-4 are whole objects, OFS_DELTA and REF_DELTA are deltas. */
+  code: number;
+  /** The inflated size the header declares (of the object, or of the delta). */
+  size: number;
+  /** Bytes of the header, base reference included: the zlib stream starts there. */
+  headerLength: number;
+  /** Where the next entry (or the trailer) starts. */
+  end: number;
+  /** OFS_DELTA: the offset of the base's entry; -1 otherwise. */
+  baseOffset: number;
+  /** REF_DELTA: the base's id. */
+  baseId: ObjectId | undefined;
+}
+
+/** An entry's exact bytes, header and zlib stream, checked against the index. */
+export interface RawEntry extends RawEntryHeader {
+  bytes: Uint8Array;
+}
+
+/**
+ * Raw access to a pack's entries by offset, so that another pack can copy them instead of inflating
+ * and compressing again (git's pack reuse). PackReader implements it.
+ */
+export interface PackEntrySource {
+  rawHeader(offset: number): Promise<RawEntryHeader>;
+  /**
+   * The entry's bytes, or undefined when they fail the index's CRC-32 (version 1 indexes have none:
+   * then the stream must inflate to the declared size instead). Throws on a bad offset or I/O error.
+   */
+  rawEntry(offset: number): Promise<RawEntry | undefined>;
+  /** The id of the object whose entry starts at `offset`, or undefined when none does. */
+  idAtOffset(offset: number): ObjectId | undefined;
+}
 
 export interface PackReaderOptions {
   index: PackIndex;
@@ -48,14 +78,7 @@ interface Entry {
   baseId: ObjectId | undefined;
 }
 
-interface Header {
-  code: number;
-  size: number;
-  /** Where the zlib stream starts, relative to the entry. */
-  length: number;
-  baseOffset: number;
-  baseId: ObjectId | undefined;
-}
+type Header = EntryHeader;
 
 /** Longest possible entry header: type and a size below 2^53, then a 20-byte base id or an offset. */
 const MAX_HEADER = 64;
@@ -176,7 +199,7 @@ class PackWindows {
   }
 }
 
-export class PackReader {
+export class PackReader implements PackEntrySource {
   readonly index: PackIndex;
   readonly file: string;
   private readonly pack: RandomAccess;
@@ -190,6 +213,8 @@ export class PackReader {
    * (verify), where dependents follow their bases; for other orders it just churns the cache.
    */
   private cacheResults = false;
+  /** Entry offsets in pack order, and the index position of each: where entries end, offset -> id. */
+  private extents: { offsets: Float64Array; positions: Uint32Array } | undefined;
 
   constructor(options: PackReaderOptions) {
     this.options = options;
@@ -223,6 +248,89 @@ export class PackReader {
 
   async close(): Promise<void> {
     await this.pack.close?.();
+  }
+
+  private extentTable(): { offsets: Float64Array; positions: Uint32Array } {
+    if (this.extents) return this.extents;
+    const n = this.index.count;
+    const byPosition = new Float64Array(n);
+    for (let i = 0; i < n; i++) byPosition[i] = this.index.offsetAt(i);
+    const positions = new Uint32Array(n);
+    for (let i = 0; i < n; i++) positions[i] = i;
+    positions.sort((a, b) => byPosition[a]! - byPosition[b]!);
+    const offsets = new Float64Array(n);
+    for (let k = 0; k < n; k++) offsets[k] = byPosition[positions[k]!]!;
+    this.extents = { offsets, positions };
+    return this.extents;
+  }
+
+  /** The rank in pack order of the entry starting at `offset`, or -1 when no entry starts there. */
+  private rankAt(offset: number): number {
+    const { offsets } = this.extentTable();
+    let lo = 0;
+    let hi = offsets.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = offsets[mid]!;
+      if (v === offset) return mid;
+      if (v < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return -1;
+  }
+
+  /** The id of the `rank`th entry in pack order (by offset), as reachability bitmaps number them. */
+  idAtRank(rank: number): ObjectId {
+    return this.index.idAt(this.extentTable().positions[rank]!);
+  }
+
+  idAtOffset(offset: number): ObjectId | undefined {
+    const k = this.rankAt(offset);
+    return k < 0 ? undefined : this.index.idAt(this.extents!.positions[k]!);
+  }
+
+  async rawHeader(offset: number): Promise<RawEntryHeader> {
+    const { end, where, data } = this.extentOf(offset);
+    const chunk = (await this.windows.read(offset, Math.min(MAX_HEADER, end - offset))).subarray(0, end - offset);
+    return this.rawHeaderIn(chunk, offset, end, where, data);
+  }
+
+  async rawEntry(offset: number): Promise<RawEntry | undefined> {
+    const { rank, end, where, data } = this.extentOf(offset);
+    const length = end - offset;
+    const bytes = (await this.windows.read(offset, length)).subarray(0, length);
+    if (bytes.length !== length) throw this.corrupt(where, data, 'entry cut short');
+    const entry: RawEntry = { ...this.rawHeaderIn(bytes, offset, end, where, data), bytes };
+    const crc = this.index.crc32At(this.extents!.positions[rank]!);
+    if (crc !== undefined) return this.zlib.crc32(bytes) >>> 0 === crc ? entry : undefined;
+    // No CRC to compare with: the stream must at least inflate to the declared size and fill the entry.
+    try {
+      const { out, consumed } = this.zlib.inflate(bytes.subarray(entry.headerLength), entry.size);
+      return out.length === entry.size && consumed === length - entry.headerLength ? entry : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The entry starting at `offset`: its rank in pack order and where it ends. */
+  private extentOf(offset: number): { rank: number; end: number; where: string; data: Record<string, unknown> } {
+    const where = `${this.file} at offset ${offset}`;
+    const data = { file: this.file, offset };
+    const rank = this.rankAt(offset);
+    if (rank < 0) throw this.corrupt(where, data, 'no entry starts there');
+    const { offsets } = this.extents!;
+    const end = rank + 1 < offsets.length ? offsets[rank + 1]! : this.dataEnd;
+    if (end > this.dataEnd || end <= offset) throw this.corrupt(where, data, `entry ends at ${end}, outside the data`);
+    return { rank, end, where, data };
+  }
+
+  private rawHeaderIn(chunk: Uint8Array, offset: number, end: number, where: string, data: Record<string, unknown>): RawEntryHeader {
+    const header = this.parseHeader(chunk, offset, where, data);
+    if (!header) throw this.corrupt(where, data, 'truncated entry header');
+    return {
+      offset, code: header.code, size: header.size, headerLength: header.length, end,
+      baseOffset: header.baseOffset, baseId: header.baseId,
+    };
   }
 
   /** Where entries may lie: after the 12-byte header, before the 20-byte trailer. */
@@ -317,46 +425,7 @@ export class PackReader {
 
   /** Decodes an entry header, or returns undefined when `chunk` ends inside it. */
   private parseHeader(chunk: Uint8Array, offset: number, where: string, data: Record<string, unknown>): Header | undefined {
-    let p = 0;
-    if (p >= chunk.length) return undefined;
-    let c = chunk[p++]!;
-    const code = (c >> 4) & 7;
-    // The size is 4 bits in the first byte, then 7 bits per continuation byte, least significant first.
-    let size = c & 15;
-    let scale = 16;
-    while (c & 0x80) {
-      if (p >= chunk.length) return undefined;
-      c = chunk[p++]!;
-      size += (c & 0x7f) * scale;
-      scale *= 128;
-      if (scale > Number.MAX_SAFE_INTEGER) throw this.corrupt(where, data, `entry at ${offset} has an overlong size`);
-    }
-    let baseOffset = -1;
-    let baseId: ObjectId | undefined;
-    if (code === OFS_DELTA) {
-      // Big-endian base-128 distance back to the base, where each continuation also adds 1 (so that
-      // no distance has two encodings).
-      if (p >= chunk.length) return undefined;
-      c = chunk[p++]!;
-      let distance = c & 0x7f;
-      while (c & 0x80) {
-        if (p >= chunk.length) return undefined;
-        c = chunk[p++]!;
-        distance = (distance + 1) * 128 + (c & 0x7f);
-        if (distance > offset) break;
-      }
-      baseOffset = offset - distance;
-      if (distance === 0 || baseOffset < HEADER_BYTES) {
-        throw this.corrupt(where, data, `entry at ${offset} refers to a base before the start of the pack`);
-      }
-    } else if (code === REF_DELTA) {
-      if (p + 20 > chunk.length) return undefined;
-      baseId = toHex(chunk, p, p + 20);
-      p += 20;
-    } else if (TYPE_BY_CODE[code] === undefined) {
-      throw this.corrupt(where, data, `entry at ${offset} has unknown type ${code}`);
-    }
-    return { code, size, length: p, baseOffset, baseId };
+    return parseEntryHeader(chunk, 0, offset, (why) => this.corrupt(where, data, why));
   }
 
   private corrupt(where: string, data: Record<string, unknown>, why: string): StoreError {

@@ -4,7 +4,8 @@
  */
 import { createDelta, DeltaIndex, similarityKey } from './delta.js';
 import { encodePackIndex, type PackIndexEntry } from './pack-index.js';
-import { CODE_BY_TYPE, HEADER_BYTES, OFS_DELTA, PACK_SIGNATURE, TRAILER_BYTES } from './pack-reader.js';
+import { CODE_BY_TYPE, HEADER_BYTES, OFS_DELTA, encodeEntryHeader } from './entry-header.js';
+import { PACK_SIGNATURE, TRAILER_BYTES } from './pack-reader.js';
 import type { Zlib } from './types.js';
 import { fromHex } from '../bytes.js';
 import type { ObjectId } from '../id.js';
@@ -91,10 +92,10 @@ export function writePack(objects: readonly PackObject[], options: WritePackOpti
     let data: Uint8Array;
     if (base >= 0) {
       data = plan!.delta[u]!;
-      head = entryHeader(OFS_DELTA, data.length, offset - offsets[base]!);
+      head = encodeEntryHeader(OFS_DELTA, data.length, offset - offsets[base]!);
     } else {
       data = obj.body;
-      head = entryHeader(CODE_BY_TYPE[obj.type], data.length, 0);
+      head = encodeEntryHeader(CODE_BY_TYPE[obj.type], data.length);
     }
     const packed = zlib.deflate(data, options.level);
     entries.push({ id: obj.id, offset, crc32: zlib.crc32(packed, zlib.crc32(head)) });
@@ -124,29 +125,6 @@ export function writePack(objects: readonly PackObject[], options: WritePackOpti
   return { pack, index: encodePackIndex(entries, trailer, sha1), ids, checksum };
 }
 
-/** Type code and size (4 bits, then 7 per byte, least significant first), then OFS_DELTA's distance. */
-function entryHeader(code: number, size: number, distance: number): Uint8Array {
-  const bytes: number[] = [];
-  let rest = Math.floor(size / 16);
-  bytes.push((code << 4) | (size % 16) | (rest > 0 ? 0x80 : 0));
-  while (rest > 0) {
-    const low = rest % 128;
-    rest = Math.floor(rest / 128);
-    bytes.push(low | (rest > 0 ? 0x80 : 0));
-  }
-  if (code === OFS_DELTA) {
-    // Big-endian base-128, each continuation implying +1: emit the last group first, then work upward.
-    const ofs: number[] = [distance % 128];
-    let d = Math.floor(distance / 128);
-    while (d > 0) {
-      d -= 1;
-      ofs.push(0x80 | (d % 128));
-      d = Math.floor(d / 128);
-    }
-    for (let i = ofs.length - 1; i >= 0; i--) bytes.push(ofs[i]!);
-  }
-  return Uint8Array.from(bytes);
-}
 
 interface DeltaPlan {
   /** For each unique object, the unique index of its delta base, or -1 when stored whole. */

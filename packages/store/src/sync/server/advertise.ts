@@ -54,7 +54,7 @@ export async function peel(repo: ServedRepository, id: ObjectId): Promise<Object
   return id;
 }
 
-export const UPLOAD_PACK_V0_CAPS = ['multi_ack_detailed', 'side-band-64k', 'ofs-delta', 'no-progress', 'include-tag', 'allow-tip-sha1-in-want', 'allow-reachable-sha1-in-want'];
+export const UPLOAD_PACK_V0_CAPS = ['multi_ack_detailed', 'side-band-64k', 'thin-pack', 'ofs-delta', 'no-progress', 'include-tag', 'allow-tip-sha1-in-want', 'allow-reachable-sha1-in-want'];
 export const RECEIVE_PACK_CAPS = ['report-status', 'delete-refs', 'side-band-64k', 'quiet', 'ofs-delta'];
 
 /**

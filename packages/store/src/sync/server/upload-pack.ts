@@ -7,12 +7,13 @@
 // haves until it knows what we share, which costs it a round trip or two, never a wrong pack.
 import { isStoreError } from '../../errors.js';
 import { decodeTagTarget } from '../../git/commit-codec.js';
-import { utf8 } from '../../git/bytes.js';
+import { concat, utf8 } from '../../git/bytes.js';
 import { isObjectId, type ObjectId } from '../../git/id.js';
 import type { Sha1 } from '../../git/object.js';
 import type { Zlib } from '../../git/pack/types.js';
 import { FLUSH_PKT, MAX_SIDEBAND_DATA, PktReader, pktLine, pktText } from '../pkt-line.js';
-import { buildPackStream, objectsToSend, type PackObject } from '../send-objects.js';
+import { listObjectsToSend, type ObjectsToSend, type SendObject } from '../send-objects.js';
+import { buildReusingPackStream, emptyReuseStats, type ReuseStats } from '../pack-reuse.js';
 import { listServedRefs, type ServedRepository } from './advertise.js';
 
 export interface UploadPackOptions {
@@ -24,6 +25,11 @@ export interface UploadPackOptions {
   where?: string;
   /** Packs to reuse for identical requests; shared across requests by the caller. */
   packCache?: PackCache;
+  /**
+   * Told, after each pack built (not for one served from packCache), how many stored entries it
+   * copied and how many objects it wrote anew: for logs and tests.
+   */
+  onPackBuilt?: (stats: ReuseStats) => void;
 }
 
 interface PackRequest {
@@ -33,6 +39,8 @@ interface PackRequest {
   progress: boolean;
   ofsDelta: boolean;
   includeTag: boolean;
+  /** The client accepts deltas against objects it has that the pack leaves out (it will complete the pack). */
+  thinPack: boolean;
 }
 
 const PACK_CHUNK = MAX_SIDEBAND_DATA;
@@ -86,14 +94,14 @@ async function checkWants(repo: ServedRepository, wants: readonly ObjectId[], re
 }
 
 /** Annotated tags whose targets are in the pack, for include-tag: git's way of following tags on fetch. */
-async function tagsToInclude(repo: ServedRepository, list: readonly PackObject[], haves: readonly ObjectId[]): Promise<PackObject[]> {
-  const inPack = new Set(list.map((o) => o.id!));
+async function tagsToInclude(repo: ServedRepository, list: readonly SendObject[], haves: readonly ObjectId[]): Promise<SendObject[]> {
+  const inPack = new Set(list.map((o) => o.id));
   const { refs } = await listServedRefs(repo);
-  const out: PackObject[] = [];
+  const out: SendObject[] = [];
   for (const r of refs) {
     if (!r.name.startsWith('refs/tags/') || r.peeled === undefined || inPack.has(r.id) || haves.includes(r.id)) continue;
     // Tags of tags: every tag object down the chain goes along.
-    const chain: PackObject[] = [];
+    const chain: SendObject[] = [];
     let id = r.id;
     let hit = false;
     for (let depth = 0; depth < 10; depth++) {
@@ -121,6 +129,19 @@ async function tagsToInclude(repo: ServedRepository, list: readonly PackObject[]
 }
 
 /**
+ * What the pack must hold. A clone (no haves) of commits the repository's reachability bitmap covers
+ * needs no walk at all: the bitmap lists the objects, and all of them are copied from the pack.
+ */
+async function objectsFor(repo: ServedRepository, req: PackRequest): Promise<ObjectsToSend> {
+  const store = repo.objects.store;
+  if (req.haves.length === 0 && store.reachableObjects) {
+    const found = await store.reachableObjects(req.wants);
+    if (found) return { objects: found, peerHas: () => false };
+  }
+  return listObjectsToSend(repo.objects, req.wants, req.haves);
+}
+
+/**
  * The pack for a negotiated request, as response chunks: side-band packets (progress on band 2 unless
  * silenced) or the raw pack. Errors after this point go to band 3 when there is a side band.
  */
@@ -131,8 +152,9 @@ async function* sendPack(repo: ServedRepository, req: PackRequest, options: Uplo
     const tags = options.packCache && req.includeTag
       ? (await listServedRefs(repo)).refs.filter((r) => r.peeled !== undefined).map((r) => `${r.name} ${r.id}`)
       : [];
+    // Copied deltas depend on ofs-delta (OFS or REF) and thin-pack too, whatever `deltas` says.
     const key = options.packCache
-      ? JSON.stringify([[...req.wants].sort(), [...req.haves].sort(), deltas, req.includeTag, tags])
+      ? JSON.stringify([[...req.wants].sort(), [...req.haves].sort(), deltas, req.ofsDelta, req.thinPack, req.includeTag, tags])
       : '';
     const cached = options.packCache?.get(key);
     if (cached) {
@@ -141,10 +163,16 @@ async function* sendPack(repo: ServedRepository, req: PackRequest, options: Uplo
       if (req.sideband && req.progress) yield progressPkt(`Total ${cached.objects}\n`);
       return;
     }
-    const list = await objectsToSend(repo.objects, req.wants, req.haves);
+    const { objects: list, peerHas } = await objectsFor(repo, req);
     if (req.includeTag) list.push(...(await tagsToInclude(repo, list, req.haves)));
     if (req.sideband && req.progress) yield progressPkt(`Enumerating objects: ${list.length}, done.\n`);
-    const pack = buildPackStream(list, { zlib: options.zlib, sha1: options.sha1, deltas });
+    const stats = emptyReuseStats();
+    const pack = buildReusingPackStream(list, {
+      zlib: options.zlib, sha1: options.sha1, deltas, stats,
+      store: repo.objects.store,
+      ofsDelta: req.ofsDelta,
+      ...(req.thinPack ? { peerHas } : {}),
+    });
     // Kept for the cache only while the pack could still fit in it.
     let pieces: Uint8Array[] | undefined = options.packCache ? [] : undefined;
     let bytes = 0;
@@ -156,6 +184,7 @@ async function* sendPack(repo: ServedRepository, req: PackRequest, options: Uplo
       }
       yield req.sideband ? sideband1(piece) : piece;
     }
+    options.onPackBuilt?.(stats);
     if (pieces) options.packCache!.set(key, { pieces, objects: list.length });
     if (req.sideband && req.progress) yield progressPkt(`Total ${list.length}\n`);
   } catch (e) {
@@ -276,19 +305,14 @@ export async function* uploadPackV0(repo: ServedRepository, body: AsyncIterable<
     progress: !caps.has('no-progress'),
     ofsDelta: caps.has('ofs-delta'),
     includeTag: caps.has('include-tag'),
+    thinPack: caps.has('thin-pack'),
   }, options);
   if (sideband) yield FLUSH_PKT;
 }
 
+/** The packets gathered so far as one chunk; the list is emptied for the next ones. */
 function concatAll(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
+  const out = concat(parts);
   parts.length = 0;
   return out;
 }
@@ -369,7 +393,7 @@ async function* fetchV2(repo: ServedRepository, args: string[], reader: PktReade
       case 'done':
         done = true;
         break;
-      case 'thin-pack': // permission to send a thin pack; a full one is always acceptable
+      case 'thin-pack': // permission to send a thin pack (deltas against what the client has)
       case 'no-progress':
       case 'include-tag':
       case 'ofs-delta':
@@ -397,6 +421,7 @@ async function* fetchV2(repo: ServedRepository, args: string[], reader: PktReade
     progress: !flags.has('no-progress'),
     ofsDelta: flags.has('ofs-delta'),
     includeTag: flags.has('include-tag'),
+    thinPack: flags.has('thin-pack'),
   }, options);
   yield FLUSH_PKT;
 }
