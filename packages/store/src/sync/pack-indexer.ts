@@ -10,7 +10,7 @@ import type { ObjectType, RawObject, Sha1 } from '../git/object.js';
 import { applyDelta } from '../git/pack/delta.js';
 import { encodePackIndex, type PackIndexEntry } from '../git/pack/pack-index.js';
 import {
-  CODE_BY_TYPE, HEADER_BYTES, OFS_DELTA, PACK_SIGNATURE, REF_DELTA, TRAILER_BYTES, TYPE_BY_CODE,
+  CODE_BY_TYPE, HEADER_BYTES, OFS_DELTA, PACK_SIGNATURE, REF_DELTA, TRAILER_BYTES, TYPE_BY_CODE, deflateBound,
 } from '../git/pack/pack-reader.js';
 import type { Zlib } from '../git/pack/types.js';
 import { encodeEntryHeader, parseEntryHeader, type EntryHeader } from '../git/pack/entry-header.js';
@@ -310,6 +310,9 @@ export async function indexPack(data: Uint8Array | AsyncIterable<Uint8Array>, op
 async function inflateEntry(
   input: Incoming, dataAt: number, size: number, zlib: Zlib, what: () => string, fail: (why: string, cause?: unknown) => StoreError,
 ): Promise<{ out: Uint8Array; consumed: number }> {
+  // Wait for as many bytes as zlib could possibly need first: inflating a stream cut short throws,
+  // and an exception per entry (stack trace and all) costs more than the inflating.
+  await input.fill(dataAt + deflateBound(size));
   let tried = 0;
   for (;;) {
     const available = input.length - dataAt;

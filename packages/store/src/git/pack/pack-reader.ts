@@ -95,7 +95,7 @@ const MAX_CHAIN = 10_000;
 const MAX_CACHED_SHARE = 4;
 
 /** zlib's deflateBound for its default settings, plus slack: no zlib-made stream of n bytes is longer. */
-function deflateBound(n: number): number {
+export function deflateBound(n: number): number {
   return n + Math.floor(n / 4096) + Math.floor(n / 16384) + Math.floor(n / 33554432) + 64;
 }
 
