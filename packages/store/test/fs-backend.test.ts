@@ -565,7 +565,7 @@ test('gc merges every pack and loose object into one pack, leaving .keep packs a
   }, { packThreshold: 10 });
 });
 
-test('fsck verifies packs: a damaged index checksum is reported naming the file, reads go on', async () => {
+test('fsck verifies packs, streaming them: a damaged index or pack is reported naming the file', async () => {
   await withRepo(async (b, dir) => {
     const { commits } = await writeHistory(b, 4);
     await b.gc();
@@ -584,6 +584,23 @@ test('fsck verifies packs: a damaged index checksum is reported naming the file,
       assert.match(report.problems[0]!.message, /checksum/);
     } finally {
       await reopened.close();
+    }
+    // The index repaired, a byte of the pack itself damaged: its streamed checksum no longer matches.
+    bytes[bytes.length - 1]! ^= 0xff;
+    writeFileSync(idx, bytes);
+    const packFile = idx.replace(/\.idx$/, '.pack');
+    const packBytes = readFileSync(packFile);
+    packBytes[packBytes.length >> 1]! ^= 0x10;
+    chmodSync(packFile, 0o644);
+    writeFileSync(packFile, packBytes);
+    const damaged = await openRepository(dir);
+    try {
+      const report = await fsck(damaged);
+      const packProblem = report.problems.find((p) => p.file === packFile);
+      assert.ok(packProblem, JSON.stringify(report.problems));
+      assert.match(packProblem.message, /checksum is [0-9a-f]{40} but contents hash to [0-9a-f]{40}/);
+    } finally {
+      await damaged.close();
     }
   });
 });

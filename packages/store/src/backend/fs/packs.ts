@@ -4,7 +4,8 @@
 //
 // Reading is synchronous (see files.ts): positional reads from an open descriptor, a listing of the pack
 // directory on a miss, and opening a new pack. Writing a pack (megabytes, perhaps) stays asynchronous.
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../../errors.js';
@@ -171,7 +172,7 @@ export class PackFile implements PackEntrySource {
   async verify(): Promise<void> {
     this.users++;
     try {
-      await this.reader.verify(nodeSha1);
+      await this.reader.verify(nodeSha1, { contentsHash: (length) => hashFile(this.path, length) });
     } finally {
       this.users--;
       if (this.retired && this.users === 0) await this.close();
@@ -189,6 +190,15 @@ export class PackFile implements PackEntrySource {
     this.closed = true;
     await this.reader.close();
   }
+}
+
+/** SHA-1 (hex) of the first `length` bytes of a file, streamed: a pack may be larger than memory. */
+async function hashFile(path: string, length: number): Promise<string> {
+  const hash = createHash('sha1');
+  if (length > 0) {
+    for await (const chunk of createReadStream(path, { start: 0, end: length - 1, highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  }
+  return hash.digest('hex');
 }
 
 export interface PackSetOptions {

@@ -17,6 +17,14 @@ export { CODE_BY_TYPE, HEADER_BYTES, OFS_DELTA, REF_DELTA, TYPE_BY_CODE } from '
 export const TRAILER_BYTES = 20;
 export const PACK_SIGNATURE: readonly number[] = [0x50, 0x41, 0x43, 0x4b];
 
+export interface VerifyOptions {
+  /**
+   * The SHA-1 (hex) of the pack's first `length` bytes, computed incrementally by whoever can (the
+   * disk backend streams the file through node:crypto); without it the pack is read into memory whole.
+   */
+  contentsHash?: (length: number) => Promise<string>;
+}
+
 /** An entry's header as stored, and where its bytes end: what copying it into another pack needs. */
 export interface RawEntryHeader {
   offset: number;
@@ -438,37 +446,33 @@ export class PackReader implements PackEntrySource {
    * CRC-32 of every entry (v2 indexes); and every object hashing to its id. Throws
    * StoreError('corrupt-pack') naming the file. Reads the whole pack into memory (Sha1 is one-shot).
    */
-  async verify(sha1: Sha1): Promise<void> {
+  async verify(sha1: Sha1, options: VerifyOptions = {}): Promise<void> {
     const fail = (why: string, cause?: unknown): StoreError =>
       new StoreError('corrupt-pack', `${this.file}: ${why}`, { file: this.file }, { cause });
     this.index.verify(sha1);
     const size = this.pack.size;
     if (size < HEADER_BYTES + TRAILER_BYTES) throw fail(`only ${size} bytes`);
-    const all = await this.pack.read(0, size);
-    if (all.length !== size) throw fail(`read ${all.length} of ${size} bytes`);
-    for (let i = 0; i < 4; i++) if (all[i] !== PACK_SIGNATURE[i]) throw fail('does not start with "PACK"');
-    const view = new DataView(all.buffer, all.byteOffset, all.byteLength);
+    const dataEnd = size - TRAILER_BYTES;
+    const head = await this.pack.read(0, HEADER_BYTES);
+    for (let i = 0; i < 4; i++) if (head[i] !== PACK_SIGNATURE[i]) throw fail('does not start with "PACK"');
+    const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
     const version = view.getUint32(4);
     if (version !== 2 && version !== 3) throw fail(`unsupported pack version ${version}`);
     const count = view.getUint32(8);
     if (count !== this.index.count) throw fail(`pack holds ${count} objects, its index ${this.index.count}`);
-    const trailer = toHex(all, size - TRAILER_BYTES);
-    const actual = sha1(all.subarray(0, size - TRAILER_BYTES));
+    const trailer = toHex(await this.pack.read(dataEnd, TRAILER_BYTES));
+    // One pass over the file: streamed when the caller can hash incrementally, else read whole.
+    const actual = options.contentsHash ? await options.contentsHash(dataEnd) : sha1(await this.pack.read(0, dataEnd));
     if (actual !== trailer) throw fail(`checksum is ${trailer} but contents hash to ${actual}`);
     if (trailer !== this.index.packChecksum) throw fail(`checksum ${trailer} differs from its index's ${this.index.packChecksum}`);
 
-    // Entries in pack order, so each one ends where the next begins.
+    // Entries in pack order, so each one ends where the next begins. Read through windows and a
+    // bounded base cache (deltas mostly follow their bases), so memory does not grow with the pack.
     const order = Array.from({ length: count }, (_, i) => i);
     const offsets = order.map((i) => this.index.offsetAt(i));
     order.sort((a, b) => offsets[a]! - offsets[b]!);
-    // A private reader over the bytes in memory, with a bigger cache: deltas mostly follow their bases.
-    const mem = new PackReader({
-      ...this.options,
-      pack: { size, read: async (o, n) => all.subarray(o, o + n) },
-      cacheBytes: Math.max(this.options.cacheBytes ?? 0, 64 << 20),
-      windowBytes: 0, // the bytes are in memory already
-    });
-    mem.cacheResults = true;
+    const reader = new PackReader({ ...this.options, cacheBytes: Math.max(this.options.cacheBytes ?? 0, 64 << 20) });
+    reader.cacheResults = true;
     let expected = HEADER_BYTES;
     for (const i of order) {
       const offset = offsets[i]!;
@@ -477,18 +481,20 @@ export class PackReader implements PackEntrySource {
       try {
         const where = `object ${id} in ${this.file}`;
         const data = { id, file: this.file };
-        const header = mem.parseHeader(all.subarray(offset, size - TRAILER_BYTES), offset, where, data);
+        const first = await reader.windows.read(offset, Math.min(MAX_HEADER, dataEnd - offset));
+        const header = reader.parseHeader(first.subarray(0, dataEnd - offset), offset, where, data);
         if (!header) throw fail(`object ${id}: truncated header`);
-        const stream = all.subarray(offset + header.length, size - TRAILER_BYTES);
-        const { out, consumed } = this.zlib.inflate(stream, header.size);
+        const extent = Math.min(header.length + deflateBound(header.size), dataEnd - offset);
+        const bytes = (await reader.windows.read(offset, extent)).subarray(0, extent);
+        const { out, consumed } = this.zlib.inflate(bytes.subarray(header.length), header.size);
         if (out.length !== header.size) throw fail(`object ${id}: inflates to ${out.length} bytes, header says ${header.size}`);
         expected = offset + header.length + consumed;
         const crc = this.index.crc32At(i);
-        if (crc !== undefined && this.zlib.crc32(all.subarray(offset, expected)) >>> 0 !== crc) {
+        if (crc !== undefined && this.zlib.crc32(bytes.subarray(0, header.length + consumed)) >>> 0 !== crc) {
           throw fail(`object ${id}: CRC-32 differs from the index's`);
         }
         const entry: Entry = { offset, code: header.code, data: out, baseOffset: header.baseOffset, baseId: header.baseId };
-        const obj = await mem.resolve(offset, where, data, entry);
+        const obj = await reader.resolve(offset, where, data, entry);
         const got = hashObject(sha1, obj.type, obj.body);
         if (got !== id) throw fail(`object at offset ${offset} hashes to ${got}, the index says ${id}`);
       } catch (e) {
@@ -496,6 +502,6 @@ export class PackReader implements PackEntrySource {
         throw fail(`object ${id}: ${(e as Error).message}`, e);
       }
     }
-    if (expected !== size - TRAILER_BYTES) throw fail(`${size - TRAILER_BYTES - expected} stray bytes after the last object`);
+    if (expected !== dataEnd) throw fail(`${dataEnd - expected} stray bytes after the last object`);
   }
 }
