@@ -3,6 +3,7 @@ import { dispatch, type Group } from './group.js';
 import type { Io } from './io.js';
 import { report } from './report.js';
 import { storeCommand } from './store/command.js';
+import { userCommand } from './user/command.js';
 import { version } from './version.js';
 
 /** What every top-level command gets. */
@@ -10,8 +11,8 @@ export interface Context {
   readonly io: Io;
 }
 
-/** The top-level commands; `nymote serve` will join `store` here. */
-const commands: readonly Command<Context>[] = [storeCommand];
+/** The top-level commands; `nymote serve` will join them here. */
+const commands: readonly Command<Context>[] = [storeCommand, userCommand];
 
 const nymote: Group<Context> = {
   path: 'nymote',
