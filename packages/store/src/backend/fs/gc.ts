@@ -1,4 +1,5 @@
-// gc: every loose object and every pack of the repository into one new pack (with deltas), then the
+// gc: every loose object and every pack of the repository into one new pack (with deltas; see
+// repack.ts for how entries of the old packs are copied rather than rebuilt), then the
 // loose files and old packs removed, and loose refs into packed-refs — what `git gc` does with
 // `repack -a -d`. Nothing is pruned: unreachable objects are kept. Safe while other readers and writers
 // (here, in other processes, or git) keep working: the new pack is complete and fsynced before
@@ -7,11 +8,10 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import { decodeTagTarget } from '../../git/commit-codec.js';
 import type { ObjectId } from '../../git/id.js';
-import type { PackObject } from '../../git/pack/pack-writer.js';
-import { yieldIfBusy } from './fairness.js';
 import { isNotFound, removeOldFiles } from './files.js';
 import type { FsObjects } from './objects.js';
 import type { PackFile } from './packs.js';
+import { repackAll, type RepackStats } from './repack.js';
 import type { FsRefs } from './refs.js';
 
 export interface GcOptions {
@@ -25,6 +25,8 @@ export interface GcResult {
   removedLooseFiles: number;
   /** Packs replaced by the new one and deleted. */
   removedPacks: number;
+  /** How the new pack was made, when one was written: entries copied from old packs, deltas found anew. */
+  reuse?: RepackStats;
 }
 
 /** Temp files this old were left by killed processes (a live write holds one for milliseconds). */
@@ -43,38 +45,20 @@ export async function collectGarbage(objects: FsObjects, refs: FsRefs, options: 
   say(`gc: ${ids.length} loose objects, ${oldPacks.length} packs`);
   // One pack and nothing loose: already as packed as gc makes it.
   const repack = oldPacks.length > 1 || (oldPacks.length === 1 && ids.length > 0);
-  const batch: PackObject[] = [];
-  const queued = new Set<ObjectId>();
-  if (repack) {
-    for (const pack of oldPacks) {
-      say(`gc: reading ${pack.path} (${pack.index.count} objects)`);
-      for (const o of await readPack(pack)) {
-        if (queued.has(o.id!)) continue;
-        queued.add(o.id!);
-        batch.push(o);
-      }
-    }
-  }
-  for (const id of ids) {
-    // Loose files of objects a kept pack has (a rewrite after a pack, or git's own) need no copy.
-    if (queued.has(id) || (!repack && packs.has(id))) continue;
-    // Synchronous reads (see loose-objects.ts), letting the event loop turn between them.
-    await yieldIfBusy();
-    // Read and hash-checked: a corrupt object fails gc here, before anything is deleted.
-    const o = await loose.read(id);
-    if (o) {
-      queued.add(id);
-      batch.push(o);
-    }
-  }
+  // Loose files of objects a pack has (a rewrite after a pack, or git's own) need no copy: a kept pack
+  // keeps them, and the old packs' copies go into the new one.
+  const looseToPack = ids.filter((id) => !packs.has(id));
   let packedObjects = 0;
   let written: PackFile | undefined;
-  if (batch.length > 0) {
+  let reuse: RepackStats | undefined;
+  if (repack || looseToPack.length > 0) {
     // Always fsynced, whatever the backend's fsync option: deleting the loose copies and old packs
     // next must never be durable before the new pack is.
-    written = await packs.write(batch, { deltas: true, fsync: true, onProgress: (m) => say(`gc: ${m}`) });
-    packedObjects = batch.length;
-    say(`gc: wrote ${written.path} (${batch.length} objects)`);
+    const r = await repackAll(packs, repack ? oldPacks : [], loose, looseToPack, { fsync: true, onProgress: say });
+    written = r.pack;
+    packedObjects = r.count;
+    reuse = r.stats;
+    say(`gc: wrote ${written.path} (${r.count} objects)`);
   }
   // Only what is now in a pack goes (an object written meanwhile stays loose until the next gc).
   const removedLooseFiles = await loose.remove(ids.filter((id) => packs.has(id)));
@@ -103,25 +87,7 @@ export async function collectGarbage(objects: FsObjects, refs: FsRefs, options: 
   const temps = (await loose.removeStaleTemps(STALE_TEMP_MS))
     + removeOldFiles(packs.packDir, 'tmp_pack_', STALE_TEMP_MS) + removeOldFiles(packs.packDir, 'tmp_idx_', STALE_TEMP_MS);
   if (temps > 0) say(`gc: removed ${temps} temp files left by killed processes`);
-  return { packedObjects, removedLooseFiles, removedPacks };
-}
-
-/**
- * Every object of a pack, whole, with its id. In offset order: delta bases come before the objects
- * built on them, so the reader's base cache serves each chain once.
- */
-async function readPack(pack: PackFile): Promise<PackObject[]> {
-  const entries: { id: ObjectId; offset: number }[] = [];
-  for (const id of pack.index.ids()) entries.push({ id, offset: pack.index.find(id)! });
-  entries.sort((a, b) => a.offset - b.offset);
-  const out: PackObject[] = [];
-  for (const { id } of entries) {
-    await yieldIfBusy();
-    const o = await pack.read(id);
-    if (!o) throw new Error(`${pack.path}: object ${id} listed in its index cannot be read`);
-    out.push({ id, type: o.type, body: o.body });
-  }
-  return out;
+  return reuse ? { packedObjects, removedLooseFiles, removedPacks, reuse } : { packedObjects, removedLooseFiles, removedPacks };
 }
 
 /** What an annotated tag finally points at; undefined when `id` is not a tag. Throws when an object is missing. */

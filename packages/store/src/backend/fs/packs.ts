@@ -4,7 +4,7 @@
 //
 // Reading is synchronous (see files.ts): positional reads from an open descriptor, a listing of the pack
 // directory on a miss, and opening a new pack. Writing a pack (megabytes, perhaps) stays asynchronous.
-import { closeSync, createReadStream, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readdirSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,12 +12,14 @@ import { StoreError } from '../../errors.js';
 import type { ObjectId } from '../../git/id.js';
 import type { ObjectType, RawObject } from '../../git/object.js';
 import { PackBitmap, type Bits } from '../../git/pack/pack-bitmap.js';
-import { PackIndex } from '../../git/pack/pack-index.js';
-import { PackReader, type PackEntrySource, type RawEntry, type RawEntryHeader } from '../../git/pack/pack-reader.js';
+import { encodePackIndex, PackIndex, type PackIndexEntry } from '../../git/pack/pack-index.js';
+import {
+  HEADER_BYTES, PACK_SIGNATURE, PackReader, type PackEntrySource, type RawEntry, type RawEntryHeader,
+} from '../../git/pack/pack-reader.js';
 import { writePack, type PackObject } from '../../git/pack/pack-writer.js';
 import type { RandomAccess } from '../../git/pack/types.js';
 import { toHex } from '../../git/bytes.js';
-import { closeQuietly, fsyncDir, isNotFound, statOrUndefined, tempPath, writeNewFile } from './files.js';
+import { closeQuietly, flushFd, fsyncDir, isNotFound, removeQuietly, statOrUndefined, tempPath, writeAllSync, writeNewFile } from './files.js';
 import { nodeSha1 } from './hash.js';
 import { nodeZlib } from './zlib.js';
 
@@ -118,6 +120,20 @@ export class PackFile implements PackEntrySource {
 
   idAtOffset(offset: number): ObjectId | undefined {
     return this.reader.idAtOffset(offset);
+  }
+
+  // Pack order (by offset), numbered 0..count-1: a repack walks a pack this way, so that OFS_DELTA
+  // bases come before their deltas, and keeps its per-object tables as typed arrays by rank.
+  offsetAtRank(rank: number): number {
+    return this.reader.offsetAtRank(rank);
+  }
+
+  rankOfOffset(offset: number): number {
+    return this.reader.rankOfOffset(offset);
+  }
+
+  idAtRank(rank: number): ObjectId {
+    return this.reader.idAtRank(rank);
   }
 
   /** The pack's reachability bitmap (pack-*.bitmap), or undefined when there is none or it is unusable. */
@@ -279,13 +295,56 @@ export class PackSet {
    * into place before the .idx, because git (and rescan) discover packs by their .idx.
    */
   async add(written: { pack: Uint8Array; index: Uint8Array; checksum: string }, fsync: boolean): Promise<PackFile> {
-    const o = { fsync };
     const name = `pack-${written.checksum}`;
     const existing = this.packs.find((p) => p.name === name);
     if (existing) return existing; // the very same objects were packed before
+    const tmpPack = await writeTemp(this.packDir, 'tmp_pack_', written.pack, fsync);
+    return this.install(name, tmpPack, written.index, fsync);
+  }
+
+  /**
+   * A pack written to a temp file as it is produced (see PackStream), for packs too big to build in
+   * memory (gc). finishStream() installs it as add() does.
+   */
+  createStream(count: number): PackStream {
+    return new PackStream(tempPath(this.packDir, 'tmp_pack_'), count);
+  }
+
+  /**
+   * Completes `stream` (trailer, fsync when asked) and installs it with its index: `index` is the
+   * entries (one per object of the pack), or makes the index file's bytes from the pack's trailer.
+   * On failure nothing is left behind.
+   */
+  async finishStream(
+    stream: PackStream, count: number, index: readonly PackIndexEntry[] | ((trailer: Uint8Array) => Uint8Array), fsync: boolean,
+  ): Promise<PackFile> {
+    let trailer: Uint8Array;
+    try {
+      trailer = await stream.finish(count, fsync);
+    } catch (e) {
+      stream.abort();
+      throw e;
+    }
+    const name = `pack-${toHex(trailer)}`;
+    const existing = this.packs.find((p) => p.name === name);
+    if (existing) {
+      removeQuietly(stream.path);
+      return existing;
+    }
+    let indexBytes: Uint8Array;
+    try {
+      indexBytes = typeof index === 'function' ? index(trailer) : encodePackIndex(index, trailer, nodeSha1);
+    } catch (e) {
+      removeQuietly(stream.path);
+      throw e;
+    }
+    return this.install(name, stream.path, indexBytes, fsync);
+  }
+
+  /** Moves a complete temp pack into place as `name`, with its index; the temp pack is gone either way. */
+  private async install(name: string, tmpPack: string, indexBytes: Uint8Array, fsync: boolean): Promise<PackFile> {
     const base = join(this.packDir, name);
-    const tmpPack = await writeTemp(this.packDir, 'tmp_pack_', written.pack, o.fsync);
-    const tmpIdx = await writeTemp(this.packDir, 'tmp_idx_', written.index, o.fsync).catch(async (e: unknown) => {
+    const tmpIdx = await writeTemp(this.packDir, 'tmp_idx_', indexBytes, fsync).catch(async (e: unknown) => {
       await unlink(tmpPack).catch(() => {});
       throw e;
     });
@@ -297,8 +356,8 @@ export class PackSet {
       await unlink(tmpIdx).catch(() => {});
       throw e;
     }
-    if (o.fsync) await fsyncDir(this.packDir);
-    const pack = this.packs.find((p) => p.name === name) ?? this.open(name, written.index);
+    if (fsync) await fsyncDir(this.packDir);
+    const pack = this.packs.find((p) => p.name === name) ?? this.open(name, indexBytes);
     if (!pack) throw new Error(`${base}.pack: written but could not be opened`);
     return pack;
   }
@@ -370,4 +429,82 @@ async function writeTemp(dir: string, prefix: string, data: Uint8Array, fsync: b
   const tmp = tempPath(dir, prefix);
   await writeNewFile(tmp, data, { mode: 0o444, fsync });
   return tmp;
+}
+
+/** Bytes gathered before a write to the file: large writes, few system calls. */
+const STREAM_CHUNK = 1 << 20;
+
+/**
+ * A pack file written front to back as its entries are produced, so that its size never has to fit in
+ * memory: the SHA-1 trailer is computed incrementally, the header's object count given up front. The
+ * caller tracks offsets (offset is where the next entry goes) and the CRC-32 of each entry it writes.
+ * Writes are synchronous, a megabyte at a time: the producer (gc's repack) yields to the event loop
+ * between entries, and a thread-pool round trip per write would only add latency.
+ */
+export class PackStream {
+  private fd: number;
+  private readonly hash = createHash('sha1');
+  private chunks: Uint8Array[] = [];
+  private chunkBytes = 0;
+  private at = 0;
+
+  constructor(readonly path: string, private readonly count: number) {
+    // Read-only like every pack; the descriptor opened here can still write.
+    this.fd = openSync(path, 'wx', 0o444);
+    const header = new Uint8Array(HEADER_BYTES);
+    header.set(PACK_SIGNATURE);
+    new DataView(header.buffer).setUint32(4, 2);
+    new DataView(header.buffer).setUint32(8, count);
+    this.write(header);
+  }
+
+  /** Where the next entry starts. */
+  get offset(): number {
+    return this.at;
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.fd < 0) throw new Error(`${this.path}: write after the pack was finished`);
+    this.hash.update(bytes);
+    this.at += bytes.length;
+    this.chunks.push(bytes);
+    this.chunkBytes += bytes.length;
+    if (this.chunkBytes >= STREAM_CHUNK) this.flush();
+  }
+
+  private flush(): void {
+    if (this.chunkBytes === 0) return;
+    writeAllSync(this.fd, this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.chunkBytes));
+    this.chunks = [];
+    this.chunkBytes = 0;
+  }
+
+  /**
+   * Writes the trailer and closes the file; returns the trailer. `count` is how many objects were
+   * written: when fewer than announced (a loose object vanished meanwhile), the header is rewritten and
+   * the file hashed again from disk.
+   */
+  async finish(count: number, fsync: boolean): Promise<Uint8Array> {
+    this.flush();
+    let trailer: Uint8Array = this.hash.digest();
+    if (count !== this.count) {
+      const patched = Buffer.alloc(4);
+      patched.writeUInt32BE(count);
+      for (let done = 0; done < 4; ) done += writeSync(this.fd, patched, done, 4 - done, 8 + done);
+      trailer = Buffer.from(await hashFile(this.path, this.at), 'hex');
+    }
+    writeAllSync(this.fd, trailer);
+    if (fsync) await flushFd(this.fd);
+    const fd = this.fd;
+    this.fd = -1;
+    closeSync(fd);
+    return trailer;
+  }
+
+  /** Closes and deletes the unfinished file. */
+  abort(): void {
+    if (this.fd >= 0) closeQuietly(this.fd);
+    this.fd = -1;
+    removeQuietly(this.path);
+  }
 }

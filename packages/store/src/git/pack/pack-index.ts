@@ -267,45 +267,97 @@ function writeHex(out: Uint8Array, at: number, hex: string): void {
  * order; ids must be unique. Offsets of 2^31 and more go to the large-offset table, as git requires.
  */
 export function encodePackIndex(entries: readonly PackIndexEntry[], packChecksum: Uint8Array, sha1: Sha1): Uint8Array {
-  if (packChecksum.length !== ID_BYTES) throw new TypeError(`pack checksum must be ${ID_BYTES} bytes`);
-  const sorted = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const n = sorted.length;
-  let large = 0;
-  for (const e of sorted) {
-    if (!Number.isSafeInteger(e.offset) || e.offset < 0) throw new TypeError(`bad pack offset ${e.offset}`);
-    if (e.offset >= LARGE_FLAG) large++;
+  const builder = new PackIndexBuilder(entries.length);
+  for (const e of entries) builder.add(e.id, e.offset, e.crc32);
+  return builder.encode(packChecksum, sha1);
+}
+
+/**
+ * A pack's (id, offset, CRC-32) list in typed arrays, about 36 bytes an object whatever the pack's
+ * size (a repack of millions of objects must not hold an object per entry), encoded as a version 2
+ * index once the pack's trailer is known.
+ */
+export class PackIndexBuilder {
+  private readonly ids: Uint8Array;
+  private readonly offsets: Float64Array;
+  private readonly crcs: Uint32Array;
+  private n = 0;
+
+  constructor(capacity: number) {
+    this.ids = new Uint8Array(capacity * ID_BYTES);
+    this.offsets = new Float64Array(capacity);
+    this.crcs = new Uint32Array(capacity);
   }
-  const idsAt = 8 + FANOUT_BYTES;
-  const crcAt = idsAt + n * ID_BYTES;
-  const offsetsAt = crcAt + n * 4;
-  const largeAt = offsetsAt + n * 4;
-  const sumAt = largeAt + large * 8;
-  const out = new Uint8Array(sumAt + 2 * ID_BYTES);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, V2_MAGIC);
-  view.setUint32(4, 2);
-  const counts = new Uint32Array(256);
-  let nextLarge = 0;
-  for (let i = 0; i < n; i++) {
-    const e = sorted[i]!;
-    if (i > 0 && sorted[i - 1]!.id === e.id) {
-      throw new StoreError('corrupt-pack', `object ${e.id} appears twice in one pack`, { id: e.id });
-    }
-    writeHex(out, idsAt + i * ID_BYTES, e.id);
-    counts[out[idsAt + i * ID_BYTES]!]!++;
-    view.setUint32(crcAt + i * 4, e.crc32 >>> 0);
-    if (e.offset < LARGE_FLAG) {
-      view.setUint32(offsetsAt + i * 4, e.offset);
-    } else {
-      view.setUint32(offsetsAt + i * 4, (LARGE_FLAG | nextLarge) >>> 0);
-      view.setUint32(largeAt + nextLarge * 8, Math.floor(e.offset / 0x100000000));
-      view.setUint32(largeAt + nextLarge * 8 + 4, e.offset % 0x100000000);
-      nextLarge++;
-    }
+
+  get length(): number {
+    return this.n;
   }
-  let total = 0;
-  for (let b = 0; b < 256; b++) view.setUint32(8 + b * 4, (total += counts[b]!));
-  out.set(packChecksum, sumAt);
-  out.set(fromHex(sha1(out.subarray(0, sumAt + ID_BYTES))), sumAt + ID_BYTES);
-  return out;
+
+  add(id: ObjectId, offset: number, crc32: number): void {
+    if (this.n >= this.offsets.length) throw new RangeError('pack index: more entries than its capacity');
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new TypeError(`bad pack offset ${offset}`);
+    writeHex(this.ids, this.n * ID_BYTES, id);
+    this.offsets[this.n] = offset;
+    this.crcs[this.n] = crc32 >>> 0;
+    this.n++;
+  }
+
+  encode(packChecksum: Uint8Array, sha1: Sha1): Uint8Array {
+    if (packChecksum.length !== ID_BYTES) throw new TypeError(`pack checksum must be ${ID_BYTES} bytes`);
+    const { ids, n } = this;
+    // Sorted by id through a permutation, compared on the first four bytes as one number first.
+    const order = new Uint32Array(n);
+    const lead = new Uint32Array(n);
+    const idView = new DataView(ids.buffer, ids.byteOffset, ids.byteLength);
+    for (let i = 0; i < n; i++) {
+      order[i] = i;
+      lead[i] = idView.getUint32(i * ID_BYTES);
+    }
+    const compare = (a: number, b: number): number => {
+      if (lead[a] !== lead[b]) return lead[a]! < lead[b]! ? -1 : 1;
+      for (let k = 4; k < ID_BYTES; k++) {
+        const d = ids[a * ID_BYTES + k]! - ids[b * ID_BYTES + k]!;
+        if (d !== 0) return d;
+      }
+      return 0;
+    };
+    order.sort(compare);
+    let large = 0;
+    for (let i = 0; i < n; i++) if (this.offsets[i]! >= LARGE_FLAG) large++;
+    const idsAt = 8 + FANOUT_BYTES;
+    const crcAt = idsAt + n * ID_BYTES;
+    const offsetsAt = crcAt + n * 4;
+    const largeAt = offsetsAt + n * 4;
+    const sumAt = largeAt + large * 8;
+    const out = new Uint8Array(sumAt + 2 * ID_BYTES);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, V2_MAGIC);
+    view.setUint32(4, 2);
+    const counts = new Uint32Array(256);
+    let nextLarge = 0;
+    for (let i = 0; i < n; i++) {
+      const u = order[i]!;
+      if (i > 0 && compare(order[i - 1]!, u) === 0) {
+        const id = toHex(ids, u * ID_BYTES, (u + 1) * ID_BYTES);
+        throw new StoreError('corrupt-pack', `object ${id} appears twice in one pack`, { id });
+      }
+      out.set(ids.subarray(u * ID_BYTES, (u + 1) * ID_BYTES), idsAt + i * ID_BYTES);
+      counts[ids[u * ID_BYTES]!]!++;
+      view.setUint32(crcAt + i * 4, this.crcs[u]!);
+      const offset = this.offsets[u]!;
+      if (offset < LARGE_FLAG) {
+        view.setUint32(offsetsAt + i * 4, offset);
+      } else {
+        view.setUint32(offsetsAt + i * 4, (LARGE_FLAG | nextLarge) >>> 0);
+        view.setUint32(largeAt + nextLarge * 8, Math.floor(offset / 0x100000000));
+        view.setUint32(largeAt + nextLarge * 8 + 4, offset % 0x100000000);
+        nextLarge++;
+      }
+    }
+    let total = 0;
+    for (let b = 0; b < 256; b++) view.setUint32(8 + b * 4, (total += counts[b]!));
+    out.set(packChecksum, sumAt);
+    out.set(fromHex(sha1(out.subarray(0, sumAt + ID_BYTES))), sumAt + ID_BYTES);
+    return out;
+  }
 }

@@ -292,6 +292,16 @@ export class PackReader implements PackEntrySource {
     return this.index.idAt(this.extentTable().positions[rank]!);
   }
 
+  /** Where the `rank`th entry in pack order starts: walking a pack in its own order, as a repack does. */
+  offsetAtRank(rank: number): number {
+    return this.extentTable().offsets[rank]!;
+  }
+
+  /** The rank in pack order of the entry starting at `offset`, or -1 when no entry starts there. */
+  rankOfOffset(offset: number): number {
+    return this.rankAt(offset);
+  }
+
   idAtOffset(offset: number): ObjectId | undefined {
     const k = this.rankAt(offset);
     return k < 0 ? undefined : this.index.idAt(this.extents!.positions[k]!);
