@@ -1,4 +1,5 @@
 import type { Command } from './command.js';
+import { davCommand } from './dav/command.js';
 import { dispatch, type Group } from './group.js';
 import type { Io } from './io.js';
 import { report } from './report.js';
@@ -12,7 +13,7 @@ export interface Context {
 }
 
 /** The top-level commands; `nymote serve` will join them here. */
-const commands: readonly Command<Context>[] = [storeCommand, userCommand];
+const commands: readonly Command<Context>[] = [storeCommand, userCommand, davCommand];
 
 const nymote: Group<Context> = {
   path: 'nymote',

@@ -45,6 +45,47 @@ export function nymote(args: readonly string[], options: { env: NodeJS.ProcessEn
   });
 }
 
+/** A server command started by a test: what its first stdout line said, and how to stop it. */
+export interface Running {
+  /** The match of `banner` on its stdout. */
+  banner: RegExpExecArray;
+  process: ChildProcess;
+  stderr(): string;
+  /** Sends `signal`; resolves with the exit status. */
+  stop(signal: NodeJS.Signals): Promise<number | null>;
+  /** SIGKILL, if it still runs (for finally blocks). */
+  kill(): void;
+}
+
+/** Starts a serving command (`nymote store serve`, `nymote dav serve`) and waits for `banner` on its stdout. */
+export async function startServing(args: readonly string[], env: NodeJS.ProcessEnv, banner: RegExp): Promise<Running> {
+  const p = start(args, env);
+  let out = '';
+  let err = '';
+  p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => p.on('close', resolve));
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    p.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = banner.exec(out);
+      if (m) resolve(m);
+    });
+    void exited.then((code) => reject(new Error(`${args.join(' ')} exited ${code} before listening: ${out}${err}`)));
+  });
+  return {
+    banner: match,
+    process: p,
+    stderr: () => err,
+    async stop(signal) {
+      p.kill(signal);
+      return exited;
+    },
+    kill() {
+      if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    },
+  };
+}
+
 const GIT_ENV = {
   ...process.env,
   GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0',

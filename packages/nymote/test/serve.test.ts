@@ -1,49 +1,20 @@
 // `nymote store serve`: a real process serving a real repository; requests over 127.0.0.1.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gitIn, nymote, start, withStore, type Sandbox } from './helpers.js';
+import { gitIn, nymote, startServing, withStore, type Running, type Sandbox } from './helpers.js';
 
-interface Served {
+interface Served extends Running {
   url: string;
-  process: ChildProcess;
-  stderr(): string;
-  stop(signal: NodeJS.Signals): Promise<number | null>;
-  kill(): void;
 }
 
 /** Starts `nymote store serve ...`; resolves with the URL it prints. */
 async function serve(s: Sandbox, args: string[], env: NodeJS.ProcessEnv = s.env): Promise<Served> {
-  const p = start(['store', '--repo', s.repo, 'serve', ...args], env);
-  let out = '';
-  let err = '';
-  p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => p.on('close', resolve));
-  const url = await new Promise<string>((resolve, reject) => {
-    p.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /^nymote: serving (.*) at (http:\/\/127\.0\.0\.1:\d+) \(API \/api, git \/git\)\n/.exec(out);
-      if (m) {
-        assert.equal(m[1], s.repo);
-        resolve(m[2]!);
-      }
-    });
-    void exited.then((code) => reject(new Error(`serve exited ${code} before listening: ${out}${err}`)));
-  });
-  return {
-    url,
-    process: p,
-    stderr: () => err,
-    async stop(signal) {
-      p.kill(signal);
-      return exited;
-    },
-    kill() {
-      if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-    },
-  };
+  const running = await startServing(['store', '--repo', s.repo, 'serve', ...args], env,
+    /^nymote: serving (.*) at (http:\/\/127\.0\.0\.1:\d+) \(API \/api, git \/git\)\n/);
+  assert.equal(running.banner[1], s.repo);
+  return { ...running, url: running.banner[2]! };
 }
 
 describe('store serve', { concurrency: true }, () => {

@@ -1,12 +1,7 @@
-import { resolve } from 'node:path';
-import { Accounts } from '@nymote/accounts';
-import { isStoreError } from '@nymote/store';
 import type { Command } from '../command.js';
 import type { Context } from '../cli.js';
-import { defaultDataDir, storeRepository } from '../data-dir.js';
+import { DataSession } from '../data-session.js';
 import { dispatch, groupHelp, type Group } from '../group.js';
-import { Failure } from '../report.js';
-import { StoreSession } from '../store/session.js';
 import { userCommands } from './commands.js';
 import type { UserContext } from './context.js';
 
@@ -36,24 +31,12 @@ export const userCommand: Command<Context> = {
   usage: user.usage,
   help: groupHelp(user).replace(/^usage: .*\n\n/, ''),
   async invoke(argv, { io }) {
-    let session: StoreSession | undefined;
+    let session: DataSession | undefined;
     try {
       return await dispatch(user, argv, io, (values) => {
-        const dataDir = typeof values['data'] === 'string' ? resolve(values['data']) : defaultDataDir(io.env);
-        const opened = new StoreSession(io, storeRepository(dataDir));
+        const opened = new DataSession(io, values);
         session = opened;
-        return {
-          io,
-          dataDir,
-          accounts: async (options = {}) => {
-            try {
-              return new Accounts((await opened.open(options)).store);
-            } catch (e) {
-              if (!isStoreError(e, 'not-a-repository')) throw e;
-              throw new Failure(`no users in ${dataDir} yet: it has no store (add the first with "nymote user add NAME")`);
-            }
-          },
-        };
+        return { io, dataDir: opened.dataDir, accounts: async (options = {}) => (await opened.open(options)).accounts };
       });
     } finally {
       await session?.close();

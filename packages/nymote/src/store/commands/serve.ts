@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import { createGitHttpHandler, createStoreServer } from '@nymote/store/server';
 import { defineCommand } from '../../command.js';
-import { Failure } from '../../report.js';
 import { UsageError } from '../../usage.js';
+import { listen, portArg, serveUntil } from '../../serving.js';
 import type { StoreContext } from '../context.js';
 import { cliSchema } from '../schema.js';
 
@@ -59,27 +58,12 @@ examples:
       git: createGitHttpHandler({ store, allowPush: options['no-push'] !== true }),
       ...(token !== undefined ? { token } : {}),
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (e: NodeJS.ErrnoException) =>
-        reject(new Failure(`cannot listen on ${host}:${port}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : e.message}`)));
-      server.listen(port, host, () => resolve());
-    });
-    const address = server.address() as AddressInfo;
-    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const origin = await listen(server, host, port);
     if (token === undefined && !LOOPBACK.has(host)) {
       io.stderr.write(`nymote: warning: serving on ${host} without --token: anyone who can reach it can read and write the store\n`);
     }
-    io.stdout.write(`nymote: serving ${repo} at http://${shownHost}:${address.port} (API /api, git /git)\n`);
-    await interrupted;
-    // Requests under way may finish; one that lingers (a stalled upload) must not keep us from exiting.
-    const force = setTimeout(() => server.closeAllConnections(), 5000);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    clearTimeout(force);
-    return 0;
+    io.stdout.write(`nymote: serving ${repo} at ${origin} (API /api, git /git)\n`);
+    return serveUntil(server, interrupted);
   },
 });
 
-function portArg(s: string): number {
-  if (!/^\d+$/.test(s) || Number(s) > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, not "${s}"`);
-  return Number(s);
-}
