@@ -16,10 +16,11 @@ import { readListBench } from './src/bench-read-list.js';
 import { keyHistoryBench } from './src/bench-key-history.js';
 import { rssBench } from './src/bench-rss.js';
 import { syncBench } from './src/bench-sync.js';
+import { davBench } from './src/bench-dav.js';
 import { formatMs } from './src/timing.js';
 
 const BENCHMARKS: readonly Benchmark[] = [
-  writesBench, importBench, writesMemoryBench, readKeysBench, readLogBench, readListBench, keyHistoryBench, rssBench, syncBench,
+  writesBench, importBench, writesMemoryBench, readKeysBench, readLogBench, readListBench, keyHistoryBench, rssBench, syncBench, davBench,
 ];
 
 /** Names that select several benchmarks at once. */

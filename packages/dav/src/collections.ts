@@ -88,22 +88,30 @@ export async function proppatch(ctx: DavContext): Promise<void> {
 /** MKCALENDAR (RFC 4791 5.3.1) and MKCOL, plain or extended (RFC 5689), for calendars and address books. */
 export async function mkcollection(ctx: DavContext, method: 'MKCOL' | 'MKCALENDAR'): Promise<void> {
   const t = ctx.target;
+  // RFC 4918 9.3: a MKCOL body we cannot understand is 415, whatever the URL (litmus mkcol_with_body).
+  // The Content-Type is not trusted for this: clients label XML bodies text/plain, or nothing.
+  let body: XmlElement | undefined;
+  try {
+    body = await ctx.xmlBody();
+  } catch (e) {
+    if (method === 'MKCOL' && e instanceof DavError && e.status === 400) throw new DavError(415, `the body of MKCOL is not XML: ${e.message}`);
+    throw e;
+  }
   if (t.type !== 'collection') {
     if (t.type === 'resource') throw new DavError(409, 'collections are made directly in the calendar or address book home');
     throw new DavError(405, 'something already exists here', davPrecondition('resource-must-be-null'));
   }
   if (method === 'MKCALENDAR' && t.kind !== 'calendars') throw new DavError(403, 'calendars are made under /dav/calendars/NAME/', caldavPrecondition('calendar-collection-location-ok'));
   if (!isCollectionName(t.coll)) throw new DavError(403, `"${t.coll}" cannot be a collection name`);
-  const body = await ctx.xmlBody();
   const expected = method === 'MKCALENDAR' ? 'mkcalendar' : 'mkcol';
   if (body && !(body.name === expected && body.ns === (method === 'MKCALENDAR' ? NS.CALDAV : NS.DAV))) {
     throw new DavError(method === 'MKCOL' ? 415 : 400, `the body of ${method} is a ${expected} element`);
   }
   const changes = body ? changesOf(body) : [];
-  const type = changes.find((c) => c.prop.ns === NS.DAV && c.prop.name === 'resourcetype')?.prop;
-  if (type) {
+  const resourcetype = changes.find((c) => c.prop.ns === NS.DAV && c.prop.name === 'resourcetype')?.prop;
+  if (resourcetype) {
     const wanted = t.kind === 'calendars' ? { ns: NS.CALDAV, name: 'calendar' } : { ns: NS.CARDDAV, name: 'addressbook' };
-    if (!type.children.some((c) => c.ns === wanted.ns && c.name === wanted.name)) {
+    if (!resourcetype.children.some((c) => c.ns === wanted.ns && c.name === wanted.name)) {
       throw new DavError(403, `only ${wanted.name} collections can be made here`, davPrecondition('valid-resourcetype'));
     }
   }

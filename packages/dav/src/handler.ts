@@ -70,6 +70,7 @@ export function createDavHandler(options: DavHandlerOptions): DavHandler {
   const maxResourceSize = options.maxResourceSize ?? 2 * 1024 * 1024;
   const authorOf = options.authorOf ?? ((user: string) => ({ name: user, email: `${user}@nymote.invalid` }));
   const initialized = new Set<string>();
+  const writing = new Map<string, Promise<void>>();
 
   return async (req, res) => {
     const method = (req.method ?? 'GET').toUpperCase();
@@ -87,7 +88,13 @@ export function createDavHandler(options: DavHandlerOptions): DavHandler {
       if (method === 'OPTIONS') return send(200, undefined, { DAV: DAV_HEADER, Allow: ALLOW });
       // Clients that start from the server's address PROPFIND "/" before trying the well-known URLs.
       const target = path === '/' ? { type: 'root' as const } : parseTarget(path);
-      if (!target) throw new DavError(404, `nothing at ${path}`);
+      if (!target) {
+        // Deeper than a resource: the parent collection cannot exist, which RFC 4918 9.3.1 and 9.7.1 make a 409 for a write.
+        if (['PUT', 'MKCOL', 'MKCALENDAR'].includes(method) && /^\/dav\/(calendars|addressbooks)\/[^/]+\/[^/]+\/[^/]+\/./.test(path)) {
+          throw new DavError(409, `no collection can hold ${path}`);
+        }
+        throw new DavError(404, `nothing at ${path}`);
+      }
       user = await auth.authenticate(req);
       if ('user' in target && target.user !== user) throw new DavError(403, `${hrefOf(target)} belongs to another user`, davPrecondition('need-privileges'));
       const branch = dataBranch(user);
@@ -102,8 +109,18 @@ export function createDavHandler(options: DavHandlerOptions): DavHandler {
         author: authorOf(user),
         props: { user, store, tree, maxResourceSize },
         async commit(message, edit) {
-          const r = await store.update(async (t) => await edit(t), { branch, message, author: authorOf(user) });
-          return r.result;
+          // One writer per branch in this process. Optimistic retries alone starve: with a few clients
+          // PUTting into a calendar of thousands of events, each edit (UID check over the collection)
+          // outlasts the others' commits, and store.update gave up after 1000 tries (a 500).
+          const previous = writing.get(branch) ?? Promise.resolve();
+          const run = previous.then(() => store.update(async (t) => await edit(t), { branch, message, author: authorOf(user) }));
+          const settled = run.then(() => undefined, () => undefined);
+          writing.set(branch, settled);
+          try {
+            return (await run).result;
+          } finally {
+            if (writing.get(branch) === settled) writing.delete(branch);
+          }
         },
         body: () => (body ??= readBody(req, maxBodyBytes)),
         async xmlBody() {

@@ -43,6 +43,8 @@ function convert(node: Ordered, inherited: Map<string, string>): XmlElement {
   let scope = inherited;
   for (const [k, v] of Object.entries(rawAttrs)) {
     if (k === 'xmlns' || k.startsWith('xmlns:')) {
+      // Namespaces in XML 1.0 (NSC: No Prefix Undeclaring): only the default namespace may be emptied.
+      if (k !== 'xmlns' && String(v) === '') throw new XmlError(`the prefix "${k.slice(6)}" is bound to an empty namespace name`);
       if (scope === inherited) scope = new Map(inherited);
       scope.set(k === 'xmlns' ? '' : k.slice(6), String(v));
     }
