@@ -210,3 +210,15 @@ test('COPY and MOVE of resources and collections', async () => {
   assert.equal(s.log('users/alice')[0], 'Delete calendar archive');
   fsck(s.repo);
 });
+
+test('concurrent writes: every PUT lands as its own commit; of two creates of one name, one wins', async () => {
+  const before = s.log('users/alice').length;
+  const puts = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+    s.request('PUT', `${CAL}burst-${i}.ics`, { body: event(`burst-${i}`, `Burst ${i}`), headers: { 'Content-Type': 'text/calendar' } })));
+  assert.deepEqual(puts.map((r) => r.status), Array(12).fill(201));
+  assert.equal(s.log('users/alice').length, before + 12);
+  const race = await Promise.all([1, 2].map((n) =>
+    s.request('PUT', `${CAL}race.ics`, { body: event('race', `Race ${n}`), headers: { 'If-None-Match': '*', 'Content-Type': 'text/calendar' } })));
+  assert.deepEqual(race.map((r) => r.status).sort(), [201, 412]);
+  fsck(s.repo);
+});
