@@ -101,7 +101,7 @@ async function startOurs(dir: string): Promise<Peer> {
     add.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nymote user add exited with ${code}`))));
   });
   // stderr has one line per request: kept only to explain a failure.
-  const child = spawn(process.execPath, [NYMOTE, 'dav', '--data', data, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(process.env['NYMOTE_BENCH_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['NYMOTE_BENCH_PROFILE']}`] : []), NYMOTE, 'dav', '--data', data, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let errors = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     const text = chunk.toString();

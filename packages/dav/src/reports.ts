@@ -108,9 +108,11 @@ async function query(ctx: DavContext, body: XmlElement, request: PropRequest, ki
   for (const r of await listResources(ctx.tree, t.kind, t.coll)) {
     const target: Target = { type: 'resource', kind: t.kind, user: t.user, coll: t.coll, res: r.name };
     const n: Node = { target, href: hrefOf(target), etag: r.etag };
-    // The cached summary rules out most objects of a large calendar without reading them.
-    if (calendarFilter && !engine.mayOverlap(await ctx.uids.summary(r.etag), calendarFilter)) continue;
-    if (calendarFilter || cardFilter) {
+    // The cached summary rules out most objects of a large calendar without reading them, and
+    // answers the common "events in this range" query for objects with few occurrences.
+    const decided = calendarFilter ? engine.decideFromSummary(await ctx.uids.summary(r.etag), calendarFilter) : undefined;
+    if (decided === false) continue;
+    if (decided === undefined && (calendarFilter || cardFilter)) {
       const text = Buffer.from(await ctx.store.objects.blob(r.etag)).toString('utf8');
       const ok = calendarFilter ? engine.matchCalendarObject(text, calendarFilter) : engine.matchVCard(text, cardFilter!);
       if (!ok) continue;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import ICAL from 'ical.js';
 import fc from 'fast-check';
 import {
+  decideFromSummary,
   expandCalendarObject,
   freeBusy,
   matchCalendarObject,
@@ -249,10 +250,33 @@ describe('mayOverlap never excludes a match (property)', () => {
           const e = s + lengthMin * 60_000;
           const f = parseCalendarFilter(C.filter(C.comp('VCALENDAR', C.comp(comp,
             C.range(shape === 'open-start' ? undefined : stamp(s), shape === 'open-end' ? undefined : stamp(e))))));
-          if (matchCalendarObject(fixtures[i]!, f)) assert.equal(mayOverlap(summaries[i]!, f), true);
+          const matched = matchCalendarObject(fixtures[i]!, f);
+          if (matched) assert.equal(mayOverlap(summaries[i]!, f), true);
+          // When the summary decides, it decides as matching would (boundaries included: ranges
+          // here fall on whole minutes, as do the fixtures' occurrences).
+          const decided = decideFromSummary(summaries[i]!, f);
+          if (decided !== undefined) assert.equal(decided, matched, `${stamp(s)}..${stamp(e)} ${shape} on fixture ${i}`);
         },
       ),
       { numRuns: 2000 },
     );
+  });
+
+  test('the summary decides the plain VEVENT range query, and leaves everything else to matching', () => {
+    const everyThirdDay = summarizeCalendarObject(fixtures[2]!);
+    assert.ok(everyThirdDay.spans && everyThirdDay.spans.length > 5, 'a bounded set keeps its occurrences');
+    const range = (a: string, b: string) => parseCalendarFilter(C.filter(C.comp('VCALENDAR', C.comp('VEVENT', C.range(a, b)))));
+    // An EXDATE'd occurrence (2026-03-11 10:00) does not count; the next one does.
+    assert.equal(decideFromSummary(everyThirdDay, range('20260311T000000Z', '20260312T000000Z')), false);
+    assert.equal(decideFromSummary(everyThirdDay, range('20260314T100000Z', '20260314T100100Z')), true);
+    // An instant event (DTSTART only) at the range's end does not match; at its start it does.
+    const instant = summarizeCalendarObject(fixtures[3]!);
+    assert.equal(decideFromSummary(instant, range('20260310T130000Z', '20260310T140000Z')), false);
+    assert.equal(decideFromSummary(instant, range('20260310T140000Z', '20260310T150000Z')), true);
+    // Anything beyond a bare time-range, to-dos, and endless rules go to the full match.
+    const withProp = parseCalendarFilter(C.filter(C.comp('VCALENDAR', C.comp('VEVENT', C.range('20260301T000000Z', '20260401T000000Z'), C.prop('SUMMARY')))));
+    assert.equal(decideFromSummary(everyThirdDay, withProp), undefined);
+    assert.equal(summarizeCalendarObject(fixtures[4]!).spans, undefined);
+    assert.equal(summarizeCalendarObject(event('DTSTART:20260305T100000Z', 'RRULE:FREQ=DAILY')).spans, undefined);
   });
 });

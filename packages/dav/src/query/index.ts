@@ -24,7 +24,7 @@ export type {
 } from './types.js';
 export { parseCalendarFilter, matchCalendarObject } from './calendar-filter.js';
 export { parseAddressbookFilter, matchVCard } from './vcard-filter.js';
-export { summarizeCalendarObject, mayOverlap } from './summary.js';
+export { summarizeCalendarObject, mayOverlap, decideFromSummary, MAX_SUMMARY_SPANS } from './summary.js';
 export { expandCalendarObject } from './expand.js';
 export { freeBusy } from './free-busy.js';
 export { MAX_INSTANCES } from './recurrence.js';

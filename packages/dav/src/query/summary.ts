@@ -89,8 +89,14 @@ export function summarizeCalendarObject(ics: string): CalendarSummary {
   let openStart = false;
   let openEnd = timed.some((c) => isRecurring(c) && endless(c));
   const state: ExpansionState = { truncated: false };
+  let spans: [number, number][] | undefined = !openEnd && timed.every((c) => c.name === 'vevent') ? [] : undefined;
   try {
     for (const inst of instancesOf(timed, { state, ...(openEnd ? { until: firstStart(timed) } : {}) })) {
+      if (spans) {
+        const s = eventSpan(inst);
+        if (!s || spans.length >= MAX_SUMMARY_SPANS) spans = undefined;
+        else spans.push([s.start, s.end]);
+      }
       const span = instanceSpan(inst);
       if (span.start === undefined) openStart = true;
       else start = Math.min(start, span.start);
@@ -104,7 +110,30 @@ export function summarizeCalendarObject(ics: string): CalendarSummary {
   if (state.truncated) openEnd = true;
   if (!openStart && Number.isFinite(start)) summary.start = start;
   if (!openEnd && Number.isFinite(end)) summary.end = end;
+  if (spans && !state.truncated && !openEnd) summary.spans = spans;
   return summary;
+}
+
+/** Occurrences kept per summary for exact answers; more than this and the object is parsed. */
+export const MAX_SUMMARY_SPANS = 64;
+
+/**
+ * The answer of matchCalendarObject from the summary alone, when it is certain: for the query
+ * clients send most (VCALENDAR > VEVENT with a time-range and nothing else) over an object whose
+ * occurrences the summary lists. undefined otherwise: parse and match.
+ */
+export function decideFromSummary(summary: CalendarSummary, filter: CalendarFilter): boolean | undefined {
+  if (!mayOverlap(summary, filter)) return false;
+  const root = filter.root;
+  if (root.timeRange || root.propFilters.length > 0 || root.compFilters.length !== 1) return undefined;
+  const f = root.compFilters[0]!;
+  if (f.name !== 'VEVENT' || f.isNotDefined || f.propFilters.length > 0 || f.compFilters.length > 0) return undefined;
+  if (!summary.spans) return undefined;
+  if (!f.timeRange) return summary.spans.length > 0 || undefined;
+  const lo = f.timeRange.start ?? -Infinity;
+  const hi = f.timeRange.end ?? Infinity;
+  // RFC 4791 9.9 for VEVENT, as eventOverlaps applies it to each occurrence.
+  return summary.spans.some(([s, e]) => (e > s ? lo < e && hi > s : lo <= s && hi > s));
 }
 
 /** A component filter's own time-range and whether it excludes the summary. */

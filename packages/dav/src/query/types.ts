@@ -69,4 +69,10 @@ export interface CalendarSummary {
   /** ms since the epoch; undefined = unbounded (or unknown) on that side. */
   start?: number;
   end?: number;
+  /**
+   * For an object of VEVENTs only with at most MAX_SUMMARY_SPANS occurrences: each occurrence's
+   * [start, end) as time-range matching sees it (eventSpan), so that the plain "events in this range"
+   * query can be answered without parsing the object (decideFromSummary).
+   */
+  spans?: [number, number][];
 }
