@@ -2,6 +2,7 @@
 // removing someone is a commit like any other (who did what, when, and undoable). Each account's data
 // (mail, contacts, calendars) is a branch of its own, users/NAME, which is what one person's devices
 // sync and what an app's history and undo look at.
+import { createHash } from 'node:crypto';
 import { type Author, type Store } from '@nymote/store';
 import { accountNameProblem } from './names.js';
 import { DEFAULT_COST, hashPassword, needsRehash, verifyPassword, type ScryptCost } from './password.js';
@@ -42,7 +43,11 @@ export interface AccountsOptions {
   author?: Author;
   /** Milliseconds since the epoch (default Date.now). */
   clock?: () => number;
+  /** How long a successful verify is remembered (default 60 s; 0: never). */
+  rememberLoginsMs?: number;
 }
+
+const MAX_REMEMBERED_LOGINS = 1000;
 
 /** The branch holding an account's data. */
 export function dataBranch(name: string): string {
@@ -58,23 +63,30 @@ export class Accounts {
   private readonly clock: () => number;
   /** A hash to check unknown names against, so that they take as long to refuse as known ones. */
   private decoy: Promise<string> | undefined;
+  private readonly loginMs: number;
+  /** Successful logins by a hash of name, password and record, to when they expire. */
+  private readonly logins = new Map<string, number>();
 
   constructor(readonly store: Store, private readonly options: AccountsOptions = {}) {
     this.cost = options.cost ?? DEFAULT_COST;
     this.clock = options.clock ?? Date.now;
+    this.loginMs = options.rememberLoginsMs ?? 60_000;
   }
 
   private commitInfo(message: string) {
     return { branch: ACCOUNTS_BRANCH, message, ...(this.options.author ? { author: this.options.author } : {}) };
   }
 
-  private async record(name: string): Promise<AccountRecord | undefined> {
+  /** The stored record of `name` as bytes (what the login cache is keyed on), or undefined. */
+  private async recordBytes(name: string): Promise<Uint8Array | undefined> {
     if (accountNameProblem(name)) return undefined;
     if ((await this.store.head(ACCOUNTS_BRANCH)) === undefined) return undefined;
-    const bytes = await this.store.get(recordKey(name), ACCOUNTS_BRANCH);
-    if (!bytes) return undefined;
-    const r = JSON.parse(decoder.decode(bytes)) as AccountRecord;
-    return r;
+    return this.store.get(recordKey(name), ACCOUNTS_BRANCH);
+  }
+
+  private async record(name: string): Promise<AccountRecord | undefined> {
+    const bytes = await this.recordBytes(name);
+    return bytes && (JSON.parse(decoder.decode(bytes)) as AccountRecord);
   }
 
   private static account(r: AccountRecord): Account {
@@ -120,15 +132,26 @@ export class Accounts {
    * malformed record alike, after the same scrypt work, so that timing does not tell which.
    */
   async verify(name: string, password: string): Promise<Account | undefined> {
-    const r = await this.record(name);
-    if (!r) {
+    const bytes = await this.recordBytes(name);
+    if (!bytes) {
       this.decoy ??= hashPassword('not a password', this.cost);
       await verifyPassword(password, await this.decoy);
       return undefined;
     }
+    const r = JSON.parse(decoder.decode(bytes)) as AccountRecord;
+    // Servers check a password on every request (HTTP Basic) and scrypt costs about 0.1 s, so a
+    // success is remembered, keyed on the name, the password and the record itself: a changed
+    // password or a removed account stops matching at once. Only successes are kept.
+    const key = createHash('sha256').update(`${name}\0${password}\0`).update(bytes).digest('base64');
+    const hit = this.logins.get(key);
+    if (hit !== undefined && hit > this.clock()) return Accounts.account(r);
     if (!(await verifyPassword(password, r.password))) return undefined;
     // A hash made with a lower cost than today's is replaced while we know the password.
     if (needsRehash(r.password, this.cost)) await this.setPassword(name, password).catch(() => {});
+    else if (this.loginMs > 0) {
+      if (this.logins.size >= MAX_REMEMBERED_LOGINS) this.logins.clear();
+      this.logins.set(key, this.clock() + this.loginMs);
+    }
     return Accounts.account(r);
   }
 

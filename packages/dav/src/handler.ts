@@ -30,8 +30,6 @@ export interface DavHandlerOptions {
   log?: (line: string) => void;
   /** The author of a user's commits. Default: NAME <NAME@nymote.invalid>. */
   authorOf?: (user: string) => Author;
-  /** How long a successful login is remembered (ms). Default 60 s. */
-  loginCacheMs?: number;
 }
 
 /** What every method handler gets: the request, who made it, and a snapshot of their branch. */
@@ -64,7 +62,7 @@ export type DavHandler = (req: IncomingMessage, res: ServerResponse) => Promise<
 /** A node:http request handler serving CalDAV and CardDAV under /dav/ (and the well-known redirects). */
 export function createDavHandler(options: DavHandlerOptions): DavHandler {
   const { store } = options;
-  const auth = new Authenticator(options.accounts, store, options.loginCacheMs ?? 60_000);
+  const auth = new Authenticator(options.accounts);
   const uids = new UidIndex(store);
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const maxResourceSize = options.maxResourceSize ?? 2 * 1024 * 1024;

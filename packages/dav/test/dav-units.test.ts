@@ -40,7 +40,7 @@ test('Basic credentials; plain HTTP only from loopback', async () => {
   const store = new Store(memoryBackend());
   const accounts = new Accounts(store, { cost: { ln: 4, r: 8, p: 1 } });
   await accounts.add('alice', 'correct horse battery');
-  const auth = new Authenticator(accounts, store);
+  const auth = new Authenticator(accounts);
   const req = (remoteAddress: string, password: string) => ({
     socket: { remoteAddress },
     headers: { authorization: `Basic ${Buffer.from(`alice:${password}`).toString('base64')}` },
