@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
 import { isStoreError } from '../errors.js';
+import { HttpError } from './errors.js';
 import type { Sha1 } from '../git/object.js';
 import type { Zlib } from '../git/pack/types.js';
 import type { Store } from '../store.js';
@@ -35,12 +36,6 @@ export interface GitHttpOptions {
 
 type Service = 'git-upload-pack' | 'git-receive-pack';
 
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
-
 const NO_CACHE = {
   'Cache-Control': 'no-cache, max-age=0, must-revalidate',
   Pragma: 'no-cache',
@@ -64,14 +59,14 @@ function requestBody(req: IncomingMessage): AsyncIterable<Uint8Array> {
     pipeline(req, decoder, () => {});
     return decodeErrors(decoder);
   }
-  throw new HttpError(415, `unsupported Content-Encoding "${encoding}"`);
+  throw new HttpError(415, 'unsupported-media-type', `unsupported Content-Encoding "${encoding}"`);
 }
 
 async function* decodeErrors(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   try {
     yield* source;
   } catch (e) {
-    throw new HttpError(400, `bad request body: ${e instanceof Error ? e.message : String(e)}`);
+    throw new HttpError(400, 'bad-request', `bad request body: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
@@ -152,10 +147,10 @@ export function createGitHttpHandler(options: GitHttpOptions): (req: IncomingMes
   const packCache = cacheBytes > 0 ? new PackCache(cacheBytes) : undefined;
 
   const advertise = async (req: IncomingMessage, res: ServerResponse, service: string | null): Promise<void> => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET for /info/refs');
-    if (service === null) throw new HttpError(403, 'this server speaks only the smart HTTP protocol (add ?service=git-upload-pack)');
-    if (service !== 'git-upload-pack' && service !== 'git-receive-pack') throw new HttpError(403, `unsupported service "${service}"`);
-    if (service === 'git-receive-pack' && !options.allowPush) throw new HttpError(403, 'pushing to this repository is not allowed');
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method-not-allowed', 'use GET for /info/refs');
+    if (service === null) throw new HttpError(403, 'forbidden', 'this server speaks only the smart HTTP protocol (add ?service=git-upload-pack)');
+    if (service !== 'git-upload-pack' && service !== 'git-receive-pack') throw new HttpError(403, 'forbidden', `unsupported service "${service}"`);
+    if (service === 'git-receive-pack' && !options.allowPush) throw new HttpError(403, 'forbidden', 'pushing to this repository is not allowed');
     let body: Uint8Array[];
     if (service === 'git-upload-pack' && wantsV2(req)) {
       // A v2 response starts straight with "version 2": the "# service=" preamble is v0's.
@@ -169,11 +164,11 @@ export function createGitHttpHandler(options: GitHttpOptions): (req: IncomingMes
   };
 
   const rpc = async (req: IncomingMessage, res: ServerResponse, service: Service): Promise<void> => {
-    if (req.method !== 'POST') throw new HttpError(405, `use POST for /${service}`);
-    if (service === 'git-receive-pack' && !options.allowPush) throw new HttpError(403, 'pushing to this repository is not allowed');
+    if (req.method !== 'POST') throw new HttpError(405, 'method-not-allowed', `use POST for /${service}`);
+    if (service === 'git-receive-pack' && !options.allowPush) throw new HttpError(403, 'forbidden', 'pushing to this repository is not allowed');
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== '' && type !== `application/x-${service}-request`) {
-      throw new HttpError(415, `expected Content-Type application/x-${service}-request`);
+      throw new HttpError(415, 'unsupported-media-type', `expected Content-Type application/x-${service}-request`);
     }
     const body = requestBody(req);
     const where = `client ${req.socket.remoteAddress ?? ''}`.trim();
@@ -207,7 +202,7 @@ export function createGitHttpHandler(options: GitHttpOptions): (req: IncomingMes
         const head = target ? `ref: ${target}\n` : `${(await store.backend.refs.read('HEAD')) ?? ''}\n`;
         res.writeHead(200, { 'Content-Type': 'text/plain', ...NO_CACHE });
         res.end(req.method === 'HEAD' ? undefined : head);
-      } else throw new HttpError(404, `no such Git endpoint: ${route}`);
+      } else throw new HttpError(404, 'not-found', `no such Git endpoint: ${route}`);
     } catch (e) {
       const status = statusOf(e);
       if (!res.headersSent) {
