@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { type Author, type Store } from '@nymote/store';
 import { accountNameProblem } from './names.js';
+import { LoginLimiter, type LoginLimits } from './login-limiter.js';
 import { DEFAULT_COST, hashPassword, needsRehash, verifyPassword, type ScryptCost } from './password.js';
 
 /** The branch that holds the account records (accounts/NAME.json). */
@@ -45,6 +46,8 @@ export interface AccountsOptions {
   clock?: () => number;
   /** How long a successful verify is remembered (default 60 s; 0: never). */
   rememberLoginsMs?: number;
+  /** How failed logins through `login` are limited (see LoginLimiter); shared by every service using these Accounts. */
+  loginLimits?: LoginLimits;
 }
 
 const MAX_REMEMBERED_LOGINS = 1000;
@@ -66,11 +69,26 @@ export class Accounts {
   private readonly loginMs: number;
   /** Successful logins by a hash of name, password and record, to when they expire. */
   private readonly logins = new Map<string, number>();
+  /** Counts failed logins by address and by user, for every service that logs people in. */
+  readonly limiter: LoginLimiter;
 
   constructor(readonly store: Store, private readonly options: AccountsOptions = {}) {
     this.cost = options.cost ?? DEFAULT_COST;
     this.clock = options.clock ?? Date.now;
     this.loginMs = options.rememberLoginsMs ?? 60_000;
+    this.limiter = new LoginLimiter(options.loginLimits, this.clock);
+  }
+
+  /**
+   * A login by a client at `address` (its IP address): `verify`, after the limiter has let the attempt
+   * through (it throws LoginThrottled otherwise, before any password is checked), and counted by it.
+   */
+  async login(name: string, password: string, address: string | undefined): Promise<Account | undefined> {
+    this.limiter.check(name, address);
+    const account = await this.verify(name, password);
+    if (account) this.limiter.succeeded(name, address);
+    else this.limiter.failed(name, address);
+    return account;
   }
 
   private commitInfo(message: string) {

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Accounts } from '@nymote/accounts';
+import { LoginThrottled, type Accounts } from '@nymote/accounts';
 import { DavError } from './errors.js';
 
 const REALM = 'Nymote';
@@ -19,7 +19,7 @@ export function isLoopback(address: string | undefined): boolean {
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
-/** Checks Basic credentials against the accounts (which remember recent successful logins). */
+/** Checks Basic credentials against the accounts (which remember recent successful logins and limit failed ones). */
 export class Authenticator {
   constructor(private readonly accounts: Accounts) {}
 
@@ -37,8 +37,10 @@ export class Authenticator {
     if (!credentials) throw new DavError(401, 'authentication required', undefined, challenge);
     let name: string | undefined;
     try {
-      name = (await this.accounts.verify(credentials.name, credentials.password))?.name;
-    } catch {
+      name = (await this.accounts.login(credentials.name, credentials.password, req.socket.remoteAddress))?.name;
+    } catch (e) {
+      // RFC 6585: 429 with Retry-After; clients back off instead of prompting for the password again.
+      if (e instanceof LoginThrottled) throw new DavError(429, e.message, undefined, { 'Retry-After': String(Math.ceil(e.retryAfterMs / 1000)) });
       name = undefined; // an impossible user name is just a wrong login
     }
     if (name === undefined) throw new DavError(401, 'wrong user name or password', undefined, challenge);

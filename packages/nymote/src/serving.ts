@@ -1,6 +1,8 @@
 // What every long-running server command shares: the --port argument, listening with a clear error,
 // and stopping cleanly on SIGINT or SIGTERM.
+import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { createSecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { Failure } from './report.js';
 import { UsageError } from './usage.js';
@@ -10,7 +12,7 @@ export function portArg(s: string): number {
   return Number(s);
 }
 
-/** Listens on host:port; the address as a URL origin ("http://127.0.0.1:8080"). */
+/** Listens on host:port; the address as a URL origin ("http://127.0.0.1:8080", or https for a TLS server). */
 export async function listen(server: Server, host: string, port: number): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
@@ -19,7 +21,8 @@ export async function listen(server: Server, host: string, port: number): Promis
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${shownHost}:${address.port}`;
+  const scheme = 'setSecureContext' in server ? 'https' : 'http';
+  return `${scheme}://${shownHost}:${address.port}`;
 }
 
 /**
@@ -36,3 +39,23 @@ export async function serveUntil(server: Server, interrupted: Promise<void>): Pr
   return 0;
 }
 
+
+/** The PEM certificate and key named by --tls-cert and --tls-key (both or neither). */
+export async function tlsFiles(cert: string | undefined, key: string | undefined): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined) throw new UsageError('--tls-cert and --tls-key go together');
+  const read = async (file: string, what: string) => {
+    try {
+      return await readFile(file);
+    } catch (e) {
+      throw new Failure(`cannot read the TLS ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+  const pair = { cert: await read(cert, 'certificate'), key: await read(key, 'key') };
+  try {
+    createSecureContext(pair);
+  } catch (e) {
+    throw new Failure(`${cert} and ${key} are not a PEM certificate and its key: ${(e as Error).message}`);
+  }
+  return pair;
+}

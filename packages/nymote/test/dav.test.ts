@@ -1,9 +1,11 @@
 // `nymote dav serve / log / undo`: a real process over a real data directory; requests over 127.0.0.1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import selfsigned from 'selfsigned';
 import { cliEnv, git, nymote, startServing } from './helpers.js';
 
 const PASSWORD = 'correct horse battery';
@@ -56,6 +58,36 @@ test('dav serve answers CardDAV for a user of "nymote user add"; log and undo sh
     assert.equal((await nymote(['dav', '--data', dir, 'log', 'nobody'], { env })).status, 1);
     assert.equal((await nymote(['dav', '--data', dir, 'undo', 'alice', 'ffffffff'], { env })).status, 1);
     assert.equal((await nymote(['dav', '--data', dir, 'serve', '--port', 'x'], { env })).status, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('dav serve --tls-cert/--tls-key serves HTTPS; a bad pair is refused before listening', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nymote-dav-tls-'));
+  const env = cliEnv(dir);
+  try {
+    const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', algorithm: 'sha256' });
+    writeFileSync(join(dir, 'cert.pem'), pems.cert);
+    writeFileSync(join(dir, 'key.pem'), pems.private);
+    assert.equal((await nymote(['user', '--data', dir, 'add', 'alice'], { env, input: `${PASSWORD}\n` })).status, 0);
+    const server = await startServing(['dav', '--data', dir, 'serve', '--port', '0', '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')], env,
+      /^nymote: serving contacts and calendars at https:\/\/127\.0\.0\.1:(\d+)\/dav\/ /);
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        httpsRequest({ host: '127.0.0.1', port: Number(server.banner[1]), path: '/dav/', method: 'PROPFIND', ca: pems.cert, servername: 'localhost', agent: false, headers: auth },
+          (res) => { res.resume(); resolve(res.statusCode!); }).on('error', reject).end();
+      });
+      assert.equal(status, 207);
+    } finally {
+      assert.equal(await server.stop('SIGTERM'), 0);
+    }
+    const swapped = await nymote(['dav', '--data', dir, 'serve', '--port', '0', '--tls-cert', join(dir, 'key.pem'), '--tls-key', join(dir, 'cert.pem')], { env });
+    assert.equal(swapped.status, 1);
+    assert.match(swapped.err, /key\.pem and .*cert\.pem are not a PEM certificate and its key/);
+    const alone = await nymote(['dav', '--data', dir, 'serve', '--tls-cert', join(dir, 'cert.pem')], { env });
+    assert.equal(alone.status, 2);
+    assert.match(alone.err, /--tls-cert and --tls-key go together/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
