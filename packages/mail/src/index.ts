@@ -1,0 +1,2 @@
+// @nymote/mail: IMAP and SMTP on the versioned store.
+export type { ImapValue } from './imap/value.js';
