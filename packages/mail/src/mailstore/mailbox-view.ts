@@ -1,0 +1,102 @@
+import { diffTrees, type Store } from '@nymote/store';
+import { MAILBOX_FILE, decodeJson, parseMessagePath, type MailboxMeta, type MessageMeta } from './layout.js';
+
+/** One message of a mailbox as the view holds it: its record, and the blob id of its bytes. */
+export interface MessageEntry extends MessageMeta {
+  uid: number;
+  /** Git blob id of the message bytes (undefined only while a broken mailbox misses the .eml). */
+  blob: string | undefined;
+  size: number;
+}
+
+/**
+ * An immutable snapshot of one mailbox: its metadata and every message's record, in UID order, but
+ * never the messages themselves. Sessions keep the snapshot their client knows and compare it with
+ * the next one to tell the client what changed (EXISTS, EXPUNGE, FETCH FLAGS).
+ */
+export class MailboxView {
+  private constructor(
+    readonly meta: MailboxMeta,
+    /** The id of the mailbox's tree: equal ids, equal views. */
+    readonly treeId: string,
+    private readonly entries: Map<number, MessageEntry>,
+    /** UIDs ascending: index + 1 is the message sequence number. */
+    readonly uids: readonly number[],
+  ) {}
+
+  get exists(): number {
+    return this.uids.length;
+  }
+
+  get(uid: number): MessageEntry | undefined {
+    return this.entries.get(uid);
+  }
+
+  /** The message at sequence number `seq` (1-based). */
+  at(seq: number): MessageEntry | undefined {
+    const uid = this.uids[seq - 1];
+    return uid === undefined ? undefined : this.entries.get(uid);
+  }
+
+  /** The sequence number of `uid`, or 0 if it is not in the mailbox. */
+  seqOf(uid: number): number {
+    let lo = 0;
+    let hi = this.uids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const u = this.uids[mid]!;
+      if (u === uid) return mid + 1;
+      if (u < uid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return 0;
+  }
+
+  messages(): IterableIterator<MessageEntry> {
+    return this.entries.values();
+  }
+
+  /**
+   * The view of the mailbox tree `treeId`, built from `previous` by reading only what changed between
+   * the two trees (a delivery into a mailbox of 100,000 messages reads one record, not 100,000).
+   */
+  static async load(store: Store, treeId: string, previous?: MailboxView): Promise<MailboxView> {
+    if (previous?.treeId === treeId) return previous;
+    const entries = new Map(previous?.entries ?? []);
+    let meta = previous?.meta;
+    const touched = new Set<number>();
+    const raws = new Map<number, string | undefined>();
+    for await (const change of diffTrees(store.objects, previous?.treeId, treeId)) {
+      if (change.key === MAILBOX_FILE) {
+        if (change.new) meta = decodeJson<MailboxMeta>(await store.objects.blob(change.new), `mailbox record ${change.key}`);
+        continue;
+      }
+      const path = parseMessagePath(change.key);
+      if (!path) continue; // not ours: left alone
+      touched.add(path.uid);
+      if (path.kind === 'raw') {
+        raws.set(path.uid, change.new);
+        continue;
+      }
+      if (!change.new) {
+        entries.delete(path.uid);
+        continue;
+      }
+      const record = decodeJson<MessageMeta & { size: number }>(await store.objects.blob(change.new), `message record ${change.key}`);
+      const before = entries.get(path.uid);
+      entries.set(path.uid, { uid: path.uid, flags: record.flags, modseq: record.modseq, internalDate: record.internalDate, size: record.size, blob: before?.blob });
+    }
+    for (const [uid, blob] of raws) {
+      const e = entries.get(uid);
+      if (e) entries.set(uid, { ...e, blob });
+    }
+    // A record whose message bytes are gone (a half-synced or hand-edited branch) is not a message.
+    for (const uid of touched) {
+      const e = entries.get(uid);
+      if (e && e.blob === undefined) entries.delete(uid);
+    }
+    if (!meta) throw new Error(`the mailbox tree ${treeId} has no ${MAILBOX_FILE}`);
+    const uids = touched.size === 0 && previous ? previous.uids : [...entries.keys()].sort((a, b) => a - b);
+    return new MailboxView(meta, treeId, entries, uids);
+  }
+}

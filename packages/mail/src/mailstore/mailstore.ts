@@ -1,0 +1,356 @@
+import { dataBranch } from '@nymote/accounts';
+import { Tree, type Author, type Store, type WriteOptions } from '@nymote/store';
+import { MailError } from './errors.js';
+import { applyFlags, normalizeFlags, sameFlags, type FlagOp } from './flags.js';
+import {
+  BOXES, DELIMITER, MAILBOX_FILE, STATE_KEY, boxKey, boxName, decodeJson, encodeJson, metaKey, rawPath, recordPath,
+  type MailboxMeta, type MessageMeta,
+} from './layout.js';
+import { MailboxView } from './mailbox-view.js';
+import { canonicalName, mailboxNameProblem } from './names.js';
+import { headerLine } from './subject.js';
+
+export interface MailstoreOptions {
+  /** Who the commits are by (default: NAME <NAME@nymote.invalid>). */
+  author?: Author;
+  /** Milliseconds since the epoch (default Date.now): INTERNALDATE of deliveries, UIDVALIDITY. */
+  clock?: () => number;
+}
+
+/** The mailboxes every user starts with (RFC 6154 special uses, as the issue asks). */
+export const DEFAULT_MAILBOXES: { name: string; specialUse?: string }[] = [
+  { name: 'INBOX' },
+  { name: 'Sent', specialUse: '\\Sent' },
+  { name: 'Drafts', specialUse: '\\Drafts' },
+  { name: 'Trash', specialUse: '\\Trash' },
+  { name: 'Junk', specialUse: '\\Junk' },
+  { name: 'Archive', specialUse: '\\Archive' },
+];
+
+export const SPECIAL_USES = ['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash'];
+
+export interface AppendOptions {
+  flags?: readonly string[];
+  /** INTERNALDATE as ISO 8601 with its offset; default now, UTC. */
+  internalDate?: string;
+  /** The commit message's verb: a client's APPEND, or a delivery by SMTP. */
+  delivery?: { from?: string };
+}
+
+export interface AppendResult {
+  uidValidity: number;
+  uid: number;
+  modseq: number;
+  commit: string | undefined;
+}
+
+export interface FlagsResult {
+  /** The mailbox's HIGHESTMODSEQ afterwards. */
+  modseq: number;
+  /** UIDs whose flags changed, with their new flags. */
+  changed: { uid: number; flags: string[]; modseq: number }[];
+  /** UIDs left alone because they changed after UNCHANGEDSINCE (RFC 7162 3.1.3: the MODIFIED code). */
+  modified: number[];
+}
+
+export interface CopyResult {
+  uidValidity: number;
+  /** Source UIDs and the UIDs of their copies, in the same order (COPYUID, RFC 4315). */
+  from: number[];
+  to: number[];
+}
+
+const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * One user's mail on the store: mailboxes, messages, flags. Every change is one commit on the branch
+ * users/NAME, with a message that says what happened; reads go through MailboxView snapshots that are
+ * cached by tree id and refreshed by reading only what changed.
+ */
+export class Mailstore {
+  readonly branch: string;
+  private readonly author: Author;
+  private readonly clock: () => number;
+  private readonly views = new Map<string, MailboxView>();
+  private writing: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly store: Store, readonly user: string, options: MailstoreOptions = {}) {
+    this.branch = dataBranch(user);
+    this.author = options.author ?? { name: user, email: `${user}@nymote.invalid` };
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** The head of the user's branch as a tree (empty before the branch exists). */
+  async tree(): Promise<Tree> {
+    const head = await this.store.head(this.branch);
+    return head === undefined ? Tree.at(this.store.objects, undefined) : this.store.tree({ commit: head });
+  }
+
+  /** The mailboxes on `tree` (default: the head), by name. */
+  async mailboxes(tree?: Tree): Promise<MailboxMeta[]> {
+    const t = tree ?? (await this.tree());
+    if ((await t.kind(BOXES)) !== 'tree') return [];
+    const out: MailboxMeta[] = [];
+    for (const e of await t.list(BOXES)) {
+      if (e.kind !== 'tree') continue;
+      const bytes = await t.get(`${BOXES}/${e.name}/${MAILBOX_FILE}`);
+      if (!bytes) continue;
+      const meta = decodeJson<MailboxMeta>(bytes, `${BOXES}/${e.name}/${MAILBOX_FILE}`);
+      out.push({ ...meta, name: boxName(e.name) });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** The snapshot of a mailbox on `tree` (default: the head); throws NONEXISTENT. */
+  async view(name: string, tree?: Tree): Promise<MailboxView> {
+    const box = canonicalName(name);
+    const t = tree ?? (await this.tree());
+    const id = (await t.kind(boxKey(box))) === 'tree' ? await t.idOf(boxKey(box)) : undefined;
+    if (!id || (await t.kind(metaKey(box))) !== 'value') throw new MailError('NONEXISTENT', `no mailbox ${box}`);
+    const view = await MailboxView.load(this.store, id, this.views.get(box));
+    this.views.set(box, view);
+    return view;
+  }
+
+  /** The bytes of a message, by the blob id its entry names. */
+  async message(blob: string): Promise<Uint8Array> {
+    return this.store.objects.blob(blob);
+  }
+
+  /** Creates the default mailboxes the user does not have yet (INBOX, Sent, Drafts, …); one commit, or none. */
+  async ensureDefaults(): Promise<void> {
+    const have = new Set((await this.mailboxes()).map((m) => m.name));
+    if (DEFAULT_MAILBOXES.every((m) => have.has(m.name))) return;
+    await this.commit('Create the default mailboxes', async (tree) => {
+      for (const m of DEFAULT_MAILBOXES) {
+        if ((await tree.kind(metaKey(m.name))) === undefined) await this.writeNewBox(tree, m.name, m.specialUse);
+      }
+    });
+  }
+
+  async create(name: string, options: { specialUse?: string } = {}): Promise<MailboxMeta> {
+    const box = this.checkName(name);
+    if (options.specialUse !== undefined && !SPECIAL_USES.includes(options.specialUse)) {
+      throw new MailError('CANNOT', `${options.specialUse} is not a special use this server knows (RFC 6154)`);
+    }
+    return this.commit(`Create mailbox ${box}`, async (tree) => {
+      if ((await tree.kind(metaKey(box))) !== undefined) throw new MailError('ALREADYEXISTS', `mailbox ${box} already exists`);
+      return this.writeNewBox(tree, box, options.specialUse);
+    });
+  }
+
+  async delete(name: string): Promise<void> {
+    const box = canonicalName(name);
+    if (box === 'INBOX') throw new MailError('CANNOT', 'INBOX cannot be deleted');
+    await this.commit(`Delete mailbox ${box}`, async (tree) => {
+      if ((await tree.kind(metaKey(box))) === undefined) throw new MailError('NONEXISTENT', `no mailbox ${box}`);
+      await tree.remove(boxKey(box));
+    });
+  }
+
+  /**
+   * RENAME (RFC 3501 6.3.5): the mailbox and every mailbox below it get the new name and a new
+   * UIDVALIDITY; renaming INBOX moves its messages into the new mailbox and leaves INBOX empty.
+   */
+  async rename(from: string, to: string): Promise<void> {
+    const src = canonicalName(from);
+    const dst = this.checkName(to);
+    if (src === dst) throw new MailError('ALREADYEXISTS', `mailbox ${dst} already exists`);
+    await this.commit(`Rename mailbox ${src} to ${dst}`, async (tree) => {
+      if ((await tree.kind(metaKey(src))) === undefined) throw new MailError('NONEXISTENT', `no mailbox ${src}`);
+      const moves = src === 'INBOX' ? [src] : (await this.mailboxes(tree)).map((m) => m.name).filter((n) => n === src || n.startsWith(src + DELIMITER));
+      for (const name of moves) {
+        const target = dst + name.slice(src.length);
+        if ((await tree.kind(metaKey(target))) !== undefined) throw new MailError('ALREADYEXISTS', `mailbox ${target} already exists`);
+        const id = (await tree.idOf(boxKey(name)))!;
+        const meta = decodeJson<MailboxMeta>((await tree.get(metaKey(name)))!, metaKey(name));
+        await tree.setObject(boxKey(target), '40000', id);
+        await tree.set(metaKey(target), encodeJson({ ...meta, name: target, uidValidity: await this.nextUidValidity(tree), specialUse: name === 'INBOX' ? undefined : meta.specialUse }));
+        if (name === 'INBOX') {
+          // INBOX stays, empty, with its UIDVALIDITY and UIDNEXT: its UIDs are not reused.
+          await tree.remove(boxKey(name));
+          await tree.set(metaKey(name), encodeJson({ ...meta, highestModseq: meta.highestModseq + 1 }));
+        } else {
+          await tree.remove(boxKey(name));
+        }
+      }
+    });
+  }
+
+  async setSubscribed(name: string, subscribed: boolean): Promise<void> {
+    const box = canonicalName(name);
+    await this.commit(`${subscribed ? 'Subscribe to' : 'Unsubscribe from'} mailbox ${box}`, async (tree) => {
+      const meta = await this.readMeta(tree, box);
+      if (meta.subscribed !== subscribed) await tree.set(metaKey(box), encodeJson({ ...meta, subscribed }));
+    });
+  }
+
+  /** APPEND (or a delivery): the message gets the next UID; one commit. */
+  async append(name: string, raw: Uint8Array, options: AppendOptions = {}): Promise<AppendResult> {
+    const box = canonicalName(name);
+    const flags = normalizeFlags(options.flags ?? []);
+    const internalDate = options.internalDate ?? new Date(this.clock()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const subject = headerLine(raw, 'Subject') ?? '(no subject)';
+    const message = options.delivery
+      ? `Deliver “${subject}”${options.delivery.from ? ` from ${options.delivery.from}` : ''} to ${box}`
+      : `Append “${subject}” to ${box}`;
+    let done: Omit<AppendResult, 'commit'> | undefined;
+    const commit = await this.commit(message, async (tree) => {
+      const meta = await this.readMeta(tree, box, 'TRYCREATE');
+      const uid = meta.uidNext;
+      const modseq = meta.highestModseq + 1;
+      await tree.set(`${boxKey(box)}/${rawPath(uid)}`, raw);
+      await tree.set(`${boxKey(box)}/${recordPath(uid)}`, encodeJson(record({ flags, modseq, internalDate }, raw.length)));
+      await tree.set(metaKey(box), encodeJson({ ...meta, uidNext: uid + 1, highestModseq: modseq }));
+      done = { uidValidity: meta.uidValidity, uid, modseq };
+    }, true);
+    return { ...done!, commit };
+  }
+
+  /**
+   * STORE (RFC 3501 6.4.6, RFC 7162 3.1.3): changes the flags of the given UIDs; UIDs not in the
+   * mailbox are skipped, and with `unchangedSince` those changed later are left alone and reported.
+   */
+  async setFlags(name: string, uids: readonly number[], op: FlagOp, flags: readonly string[], options: { unchangedSince?: number } = {}): Promise<FlagsResult> {
+    const box = canonicalName(name);
+    const wanted = normalizeFlags(flags);
+    const verb = op === 'add' ? 'Mark' : op === 'remove' ? 'Unmark' : 'Set the flags of';
+    let result: FlagsResult = { modseq: 0, changed: [], modified: [] };
+    await this.commit((n: number) => `${verb} ${plural(n, 'message')} in ${box}${op === 'set' ? ` to ${wanted.join(' ') || '(none)'}` : ` as ${wanted.join(' ')}`}`, async (tree) => {
+      const view = await this.view(box, tree);
+      const meta = view.meta;
+      const modseq = meta.highestModseq + 1;
+      result = { modseq: meta.highestModseq, changed: [], modified: [] };
+      for (const uid of uids) {
+        const e = view.get(uid);
+        if (!e) continue;
+        if (options.unchangedSince !== undefined && e.modseq > options.unchangedSince) {
+          result.modified.push(uid);
+          continue;
+        }
+        const next = applyFlags(e.flags, op, wanted);
+        if (sameFlags(next, e.flags)) continue;
+        await tree.set(`${boxKey(box)}/${recordPath(uid)}`, encodeJson(record({ flags: next, modseq, internalDate: e.internalDate }, e.size)));
+        result.changed.push({ uid, flags: next, modseq });
+      }
+      if (result.changed.length > 0) {
+        await tree.set(metaKey(box), encodeJson({ ...meta, highestModseq: modseq }));
+        result.modseq = modseq;
+      }
+      return result.changed.length;
+    });
+    return result;
+  }
+
+  /** EXPUNGE / UID EXPUNGE: removes the messages flagged \Deleted (among `uids`, if given); the UIDs removed. */
+  async expunge(name: string, uids?: readonly number[]): Promise<number[]> {
+    const box = canonicalName(name);
+    let gone: number[] = [];
+    await this.commit((n: number) => `Expunge ${plural(n, 'message')} from ${box}`, async (tree) => {
+      const view = await this.view(box, tree);
+      const candidates = uids ?? view.uids;
+      gone = candidates.filter((uid) => view.get(uid)?.flags.includes('\\Deleted')).sort((a, b) => a - b);
+      for (const uid of gone) {
+        await tree.remove(`${boxKey(box)}/${rawPath(uid)}`);
+        await tree.remove(`${boxKey(box)}/${recordPath(uid)}`);
+      }
+      if (gone.length > 0) await tree.set(metaKey(box), encodeJson({ ...view.meta, highestModseq: view.meta.highestModseq + 1 }));
+      return gone.length;
+    });
+    return gone;
+  }
+
+  /**
+   * COPY and MOVE (RFC 3501 6.4.7, RFC 6851): the messages get new UIDs in `to`, keeping their flags
+   * and INTERNALDATE; their bytes are not copied (the new entries name the same blobs). A MOVE
+   * removes them from the source in the same commit.
+   */
+  async copy(from: string, uids: readonly number[], to: string, options: { move?: boolean } = {}): Promise<CopyResult> {
+    const src = canonicalName(from);
+    const dst = canonicalName(to);
+    let result: CopyResult = { uidValidity: 0, from: [], to: [] };
+    await this.commit((n: number) => `${options.move ? 'Move' : 'Copy'} ${plural(n, 'message')} from ${src} to ${dst}`, async (tree) => {
+      const view = await this.view(src, tree);
+      const target = await this.readMeta(tree, dst, 'TRYCREATE');
+      if (src === dst && options.move) throw new MailError('CANNOT', `cannot move messages from ${src} into itself`);
+      let uidNext = target.uidNext;
+      const modseq = target.highestModseq + 1;
+      result = { uidValidity: target.uidValidity, from: [], to: [] };
+      for (const uid of [...uids].sort((a, b) => a - b)) {
+        const e = view.get(uid);
+        if (!e?.blob) continue;
+        const copyUid = uidNext++;
+        await tree.setObject(`${boxKey(dst)}/${rawPath(copyUid)}`, '100644', e.blob);
+        await tree.set(`${boxKey(dst)}/${recordPath(copyUid)}`, encodeJson(record({ flags: e.flags, modseq, internalDate: e.internalDate }, e.size)));
+        result.from.push(uid);
+        result.to.push(copyUid);
+      }
+      if (result.from.length === 0) return 0;
+      await tree.set(metaKey(dst), encodeJson({ ...(src === dst ? await this.readMeta(tree, dst) : target), uidNext, highestModseq: modseq }));
+      if (options.move) {
+        for (const uid of result.from) {
+          await tree.remove(`${boxKey(src)}/${rawPath(uid)}`);
+          await tree.remove(`${boxKey(src)}/${recordPath(uid)}`);
+        }
+        await tree.set(metaKey(src), encodeJson({ ...view.meta, highestModseq: view.meta.highestModseq + 1 }));
+      }
+      return result.from.length;
+    });
+    return result;
+  }
+
+  private checkName(name: string): string {
+    const box = canonicalName(name);
+    const problem = mailboxNameProblem(box);
+    if (problem) throw new MailError('CANNOT', problem);
+    return box;
+  }
+
+  private async readMeta(tree: Tree, box: string, missing: 'NONEXISTENT' | 'TRYCREATE' = 'NONEXISTENT'): Promise<MailboxMeta> {
+    const bytes = await tree.get(metaKey(box));
+    if (!bytes) throw new MailError(missing, `no mailbox ${box}`);
+    return decodeJson<MailboxMeta>(bytes, metaKey(box));
+  }
+
+  /** A UIDVALIDITY never used before by this user: the time in seconds, or one more than the last. */
+  private async nextUidValidity(tree: Tree): Promise<number> {
+    const state = (await tree.get(STATE_KEY)) ? decodeJson<{ lastUidValidity?: number }>((await tree.get(STATE_KEY))!, STATE_KEY) : {};
+    const v = Math.max(Math.floor(this.clock() / 1000) % 0xffffffff, (state.lastUidValidity ?? 0) + 1);
+    await tree.set(STATE_KEY, encodeJson({ ...state, lastUidValidity: v }));
+    return v;
+  }
+
+  private async writeNewBox(tree: Tree, name: string, specialUse: string | undefined): Promise<MailboxMeta> {
+    const meta: MailboxMeta = { name, uidValidity: await this.nextUidValidity(tree), uidNext: 1, highestModseq: 1, subscribed: true, ...(specialUse ? { specialUse } : {}) };
+    await tree.set(metaKey(name), encodeJson(meta));
+    return meta;
+  }
+
+  /**
+   * One commit on the user's branch. Writes from this process go one at a time (as in the DAV
+   * server: retrying edits of a large mailbox against each other would starve); other processes
+   * are handled by the store's compare-and-swap. `message` may depend on what the edit returned
+   * (a count); an edit that changes nothing makes no commit.
+   */
+  private async commit<R>(message: string | ((result: R) => string), edit: (tree: Tree) => Promise<R>, returnCommit?: false): Promise<R>;
+  private async commit<R>(message: string | ((result: R) => string), edit: (tree: Tree) => Promise<R>, returnCommit: true): Promise<string | undefined>;
+  private async commit<R>(message: string | ((result: R) => string), edit: (tree: Tree) => Promise<R>, returnCommit = false): Promise<R | string | undefined> {
+    const run = this.writing.then(async () => {
+      let text = typeof message === 'string' ? message : '';
+      // store.update reads the message when it writes the commit, after the edit has run.
+      const options: WriteOptions = { branch: this.branch, author: this.author, get message() { return text; } };
+      return this.store.update(async (tree) => {
+        const result = await edit(tree);
+        if (typeof message === 'function') text = message(result);
+        return result;
+      }, options);
+    });
+    this.writing = run.catch(() => undefined);
+    const r = await run;
+    return returnCommit ? r.commit : r.result;
+  }
+}
+
+function record(meta: MessageMeta, size: number): MessageMeta & { size: number } {
+  return { flags: meta.flags, modseq: meta.modseq, internalDate: meta.internalDate, size };
+}
