@@ -3,4 +3,4 @@ export { Accounts, AccountError, ACCOUNTS_BRANCH, MIN_PASSWORD_LENGTH, dataBranc
 export type { Account, AccountErrorCode, AccountsOptions } from './accounts.js';
 export { isValidAccountName, accountNameProblem } from './names.js';
 export { hashPassword, verifyPassword, needsRehash, DEFAULT_COST, type ScryptCost } from './password.js';
-export { LoginLimiter, LoginThrottled, addressKey, type LoginLimits } from './login-limiter.js';
+export { LoginLimiter, LoginThrottled, addressKey, isLoopback, type LoginLimits } from './login-limiter.js';

@@ -43,6 +43,12 @@ export function addressKey(address: string | undefined): string {
   return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
+/** Whether a client address is this machine's (where a password in clear never crosses a network). */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
 export class LoginLimiter {
   private readonly perAddress: number;
   private readonly perUser: number;

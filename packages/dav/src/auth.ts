@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { LoginThrottled, type Accounts } from '@nymote/accounts';
+import { LoginThrottled, isLoopback, type Accounts } from '@nymote/accounts';
 import { DavError } from './errors.js';
+
+export { isLoopback };
 
 const REALM = 'Nymote';
 
@@ -12,11 +14,6 @@ export function parseBasic(header: string | undefined): { name: string; password
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   return { name: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
 /** Checks Basic credentials against the accounts (which remember recent successful logins and limit failed ones). */

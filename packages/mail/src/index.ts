@@ -1,3 +1,4 @@
 // @nymote/mail: IMAP and SMTP on the versioned store.
 export type { ImapValue } from './imap/value.js';
 export * from './mailstore/index.js';
+export * from './smtp/index.js';

@@ -1,4 +1,5 @@
 export { Mailstore, DEFAULT_MAILBOXES, SPECIAL_USES, type MailstoreOptions, type AppendOptions, type AppendResult, type FlagsResult, type CopyResult } from './mailstore.js';
+export { Mailstores } from './mailstores.js';
 export { MailboxView, type MessageEntry } from './mailbox-view.js';
 export { MailError, isMailError, type MailErrorCode } from './errors.js';
 export { PERMANENT_FLAGS, canonicalFlag, normalizeFlags, applyFlags, type FlagOp } from './flags.js';
