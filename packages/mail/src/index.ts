@@ -2,3 +2,4 @@
 export type { ImapValue } from './imap/value.js';
 export * from './mailstore/index.js';
 export * from './smtp/index.js';
+export * from './outbound/index.js';

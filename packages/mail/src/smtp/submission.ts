@@ -6,7 +6,7 @@ import { LocalDelivery, type DeliveryOptions } from './delivery.js';
 import { receivedHeader } from './trace.js';
 
 /** Where mail for other domains goes: the outbound queue. */
-export type OutboundQueue = (message: { raw: Buffer; from: string; to: string[]; user: string }) => Promise<void>;
+export type OutboundHandoff = (message: { raw: Buffer; from: string; to: string[]; user: string }) => Promise<void>;
 
 export interface SubmissionOptions extends DeliveryOptions {
   hostname?: string;
@@ -15,7 +15,7 @@ export interface SubmissionOptions extends DeliveryOptions {
   implicitTls?: boolean;
   maxMessageBytes?: number;
   /** Takes mail for other domains; without it such recipients are refused. */
-  outbound?: OutboundQueue;
+  outbound?: OutboundHandoff;
   clock?: () => number;
 }
 
