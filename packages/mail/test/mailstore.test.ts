@@ -150,3 +150,54 @@ test('on disk: git reads the mail, views refresh incrementally and across proces
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('undo: expunged mail comes back under a new UID with its flags; deliveries, flags, deletes and renames reverse', async () => {
+  const m = memoryMailstore();
+  await m.ensureDefaults();
+  const head = async () => (await m.store.head(m.branch))!;
+  await m.append('INBOX', mail('Keep'), { flags: ['\\Flagged'] });
+  await m.append('INBOX', mail('Gone'), { flags: ['\\Seen', 'Work'] });
+  await m.setFlags('INBOX', [2], 'add', ['\\Deleted']);
+  await m.expunge('INBOX');
+  const expunge = await head();
+  const before = (await m.view('INBOX')).meta.highestModseq;
+  const undone = await m.undo(expunge);
+  assert.equal(undone.subject, 'Expunge 1 message from INBOX');
+  let v = await m.view('INBOX');
+  assert.deepEqual(v.uids, [1, 3], 'a new UID: 2 is never reused');
+  assert.deepEqual(v.get(3)!.flags, ['Work', '\\Deleted', '\\Seen']);
+  assert.ok(v.get(3)!.modseq > before, 'a MODSEQ above every earlier one');
+  assert.match(Buffer.from(await m.message(v.get(3)!.blob!)).toString(), /Subject: Gone/);
+  assert.equal((await m.store.log({ at: m.branch, limit: 1 })).entries[0]!.message.trim(), 'Undo “Expunge 1 message from INBOX”');
+
+  // Undo a flag change on top of a later one: only what that change did is reversed.
+  await m.setFlags('INBOX', [1], 'add', ['\\Seen']);
+  const seen = await head();
+  await m.setFlags('INBOX', [1], 'add', ['Later']);
+  await m.undo(seen);
+  assert.deepEqual((await m.view('INBOX')).get(1)!.flags, ['Later', '\\Flagged']);
+
+  // Undo a delivery: the message goes.
+  await m.append('INBOX', mail('Spam'), { delivery: { from: 'spam@example.net' } });
+  await m.undo(await head());
+  v = await m.view('INBOX');
+  assert.deepEqual(v.uids, [1, 3]);
+
+  // Delete and rename mailboxes, then undo both.
+  await m.create('Projects');
+  await m.append('Projects', mail('Plan'));
+  await m.delete('Projects');
+  await m.undo(await head());
+  assert.deepEqual((await m.view('Projects')).uids, [1]);
+  await m.rename('Projects', 'Work');
+  await m.undo(await head());
+  assert.deepEqual((await m.view('Projects')).uids, [1]);
+  await assert.rejects(m.view('Work'), (e) => e instanceof MailError && e.code === 'NONEXISTENT');
+
+  // A created mailbox that received mail since is not silently deleted.
+  await m.create('New');
+  const created = await head();
+  await m.append('New', mail('Inside'));
+  await assert.rejects(m.undo(created), (e) => e instanceof MailError && e.code === 'CANNOT' && /changed since/.test(e.message));
+  await assert.rejects(m.undo('0'.repeat(40)), /not found|no object|missing/i);
+});

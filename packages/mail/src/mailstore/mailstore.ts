@@ -9,6 +9,7 @@ import {
 import { MailboxView } from './mailbox-view.js';
 import { canonicalName, mailboxNameProblem } from './names.js';
 import { headerLine } from './subject.js';
+import { planUndo } from './undo-plan.js';
 
 export interface MailstoreOptions {
   /** Who the commits are by (default: NAME <NAME@nymote.invalid>). */
@@ -297,6 +298,67 @@ export class Mailstore {
       return result.from.length;
     });
     return result;
+  }
+
+  /**
+   * Undoes the mail changes of one commit of this user's, as a new commit: expunged or moved-out
+   * messages come back (new UIDs, their flags and dates), delivered or copied-in ones go, flag changes
+   * are reversed on top of what happened since, deleted mailboxes return (new UIDVALIDITY), created
+   * ones go if they are as the commit left them or empty. Sessions see it as any other change.
+   */
+  async undo(commit: string): Promise<{ commit: string | undefined; subject: string }> {
+    const info = await this.store.objects.commit(commit);
+    const subject = info.message.split('\n')[0]!;
+    const plan = await planUndo(this.store, commit);
+    if (plan.length === 0) throw new MailError('CANNOT', `${commit.slice(0, 12)} ("${subject}") changed no mail`);
+    const id = await this.commit(`Undo “${subject}”`, async (tree) => {
+      for (const b of plan) {
+        if (b.created) {
+          const current = await tree.idOf(boxKey(b.name));
+          if (current !== undefined && current !== b.created.treeId && (await this.view(b.name, tree)).exists > 0) {
+            throw new MailError('CANNOT', `mailbox ${b.name} has changed since: move its messages out, then undo again`);
+          }
+          if (current !== undefined) await tree.remove(boxKey(b.name));
+        }
+        if (b.deleted) {
+          if ((await tree.kind(metaKey(b.name))) !== undefined) throw new MailError('CANNOT', `a mailbox ${b.name} exists again: rename it, then undo again`);
+          await tree.setObject(boxKey(b.name), '40000', b.deleted.treeId);
+          await tree.set(metaKey(b.name), encodeJson({ ...b.deleted.meta, name: b.name, uidValidity: await this.nextUidValidity(tree), highestModseq: b.deleted.meta.highestModseq + 1 }));
+        }
+        if (b.subscribed) {
+          const meta = await this.readMeta(tree, b.name);
+          await tree.set(metaKey(b.name), encodeJson({ ...meta, subscribed: b.subscribed.before }));
+        }
+        if (b.added.length + b.removed.length + b.flags.length === 0) continue;
+        const view = await this.view(b.name, tree).catch((e: unknown) => {
+          throw e instanceof MailError ? new MailError('CANNOT', `mailbox ${b.name} is gone: undo its deletion first`) : e;
+        });
+        const modseq = view.meta.highestModseq + 1;
+        let uidNext = view.meta.uidNext;
+        for (const uid of b.added) {
+          if (!view.get(uid)) continue;
+          await tree.remove(`${boxKey(b.name)}/${rawPath(uid)}`);
+          await tree.remove(`${boxKey(b.name)}/${recordPath(uid)}`);
+        }
+        for (const m of b.removed) {
+          const uid = uidNext++;
+          await tree.setObject(`${boxKey(b.name)}/${rawPath(uid)}`, '100644', m.blob);
+          await tree.set(`${boxKey(b.name)}/${recordPath(uid)}`, encodeJson(record({ flags: m.meta.flags, modseq, internalDate: m.meta.internalDate }, m.meta.size)));
+        }
+        for (const f of b.flags) {
+          const e = view.get(f.uid);
+          if (!e) continue;
+          const lower = (xs: string[]) => new Set(xs.map((x) => x.toLowerCase()));
+          const before = lower(f.before);
+          const after = lower(f.after);
+          const next = normalizeFlags([...e.flags.filter((x) => before.has(x.toLowerCase()) || !after.has(x.toLowerCase())), ...f.before.filter((x) => !after.has(x.toLowerCase()))]);
+          if (sameFlags(next, e.flags)) continue;
+          await tree.set(`${boxKey(b.name)}/${recordPath(f.uid)}`, encodeJson(record({ flags: next, modseq, internalDate: e.internalDate }, e.size)));
+        }
+        await tree.set(metaKey(b.name), encodeJson({ ...(await this.readMeta(tree, b.name)), uidNext, highestModseq: modseq }));
+      }
+    }, true);
+    return { commit: id, subject };
   }
 
   private checkName(name: string): string {
