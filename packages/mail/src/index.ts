@@ -3,3 +3,4 @@ export type { ImapValue } from './imap/value.js';
 export * from './mailstore/index.js';
 export * from './smtp/index.js';
 export * from './outbound/index.js';
+export { readMbox, fromLineDate, mboxFlags, type MboxMessage } from './mbox.js';

@@ -1,5 +1,6 @@
 import type { Command } from './command.js';
 import { davCommand } from './dav/command.js';
+import { mailCommand } from './mail/command.js';
 import { dispatch, type Group } from './group.js';
 import type { Io } from './io.js';
 import { report } from './report.js';
@@ -13,7 +14,7 @@ export interface Context {
 }
 
 /** The top-level commands; `nymote serve` will join them here. */
-const commands: readonly Command<Context>[] = [storeCommand, userCommand, davCommand];
+const commands: readonly Command<Context>[] = [storeCommand, userCommand, mailCommand, davCommand];
 
 const nymote: Group<Context> = {
   path: 'nymote',

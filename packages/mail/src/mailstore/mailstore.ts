@@ -209,6 +209,52 @@ export class Mailstore {
   }
 
   /**
+   * Many messages into one mailbox, as few commits as memory allows: one per `batchBytes` of mail
+   * (default 64 MiB), so an import of a whole mbox file is one change in the history when it can be.
+   * Returns how many were added and the first and last UID.
+   */
+  async appendMany(name: string, messages: AsyncIterable<{ raw: Uint8Array; flags?: readonly string[]; internalDate?: string | undefined }>,
+    options: { onProgress?: (count: number) => void; batchBytes?: number; message?: (count: number) => string } = {}): Promise<{ count: number; first?: number; last?: number }> {
+    const box = canonicalName(name);
+    const limit = options.batchBytes ?? 64 * 1024 * 1024;
+    let count = 0;
+    let first: number | undefined;
+    let last: number | undefined;
+    let batch: { raw: Uint8Array; flags: string[]; internalDate: string }[] = [];
+    let bytes = 0;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const items = batch;
+      batch = [];
+      bytes = 0;
+      const uids = await this.commit(options.message?.(items.length) ?? `Import ${plural(items.length, 'message')} into ${box}`, async (tree) => {
+        const meta = await this.readMeta(tree, box, 'TRYCREATE');
+        const modseq = meta.highestModseq + 1;
+        let uid = meta.uidNext;
+        for (const m of items) {
+          await tree.set(`${boxKey(box)}/${rawPath(uid)}`, m.raw);
+          await tree.set(`${boxKey(box)}/${recordPath(uid)}`, encodeJson(record({ flags: m.flags, modseq, internalDate: m.internalDate }, m.raw.length)));
+          uid++;
+        }
+        await tree.set(metaKey(box), encodeJson({ ...meta, uidNext: uid, highestModseq: modseq }));
+        return { first: meta.uidNext, last: uid - 1 };
+      });
+      first ??= uids.first;
+      last = uids.last;
+      count += items.length;
+      options.onProgress?.(count);
+    };
+    await this.readMeta(await this.tree(), box, 'TRYCREATE');
+    for await (const m of messages) {
+      batch.push({ raw: m.raw, flags: normalizeFlags(m.flags ?? []), internalDate: m.internalDate ?? new Date(this.clock()).toISOString().replace(/\.\d{3}Z$/, 'Z') });
+      bytes += m.raw.length;
+      if (bytes >= limit) await flush();
+    }
+    await flush();
+    return { count, ...(first !== undefined ? { first, last } : {}) };
+  }
+
+  /**
    * STORE (RFC 3501 6.4.6, RFC 7162 3.1.3): changes the flags of the given UIDs; UIDs not in the
    * mailbox are skipped, and with `unchangedSince` those changed later are left alone and reported.
    */

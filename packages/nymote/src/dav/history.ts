@@ -1,19 +1,12 @@
 // `nymote dav log` and `nymote dav undo`: the history of a user's contacts and calendars.
-import { dataBranch } from '@nymote/accounts';
-import type { Person, Store } from '@nymote/store';
+import type { Store } from '@nymote/store';
+import { isoSeconds, userBranch } from '../data-context.js';
 import { defineCommand } from '../command.js';
 import { reportConflicts } from '../store/conflicts.js';
 import { Failure } from '../report.js';
 import { UsageError } from '../usage.js';
 import type { DavContext } from './context.js';
 
-async function userBranch(store: Store, context: DavContext, user: string): Promise<string> {
-  const { accounts } = await context.open();
-  if (!(await accounts.get(user))) throw new Failure(`no user ${user}`);
-  const branch = dataBranch(user);
-  if ((await store.head(branch)) === undefined) throw new Failure(`user ${user} has no data yet`);
-  return branch;
-}
 
 /** COLLECTION as a key: "calendars/NAME", "addressbooks/NAME", or a NAME that only one of the two has. */
 async function collectionKey(store: Store, branch: string, name: string): Promise<string> {
@@ -25,9 +18,6 @@ async function collectionKey(store: Store, branch: string, name: string): Promis
   throw new UsageError(`both a calendar and an address book are called ${name}: say calendars/${name} or addressbooks/${name}`);
 }
 
-function isoDate(p: Person): string {
-  return new Date(p.time * 1000).toISOString().replace(/\.000Z$/, 'Z');
-}
 
 export const log = defineCommand({
   name: 'log',
@@ -50,11 +40,11 @@ example:
     const n = options['max-count'];
     if (n !== undefined && (!/^\d+$/.test(n) || Number(n) < 1)) throw new UsageError(`-n needs a whole number of commits, 1 or more, not "${n}"`);
     const { store } = await context.open();
-    const branch = await userBranch(store, context, user!);
+    const branch = await userBranch(context, user!);
     const key = collection === undefined ? undefined : await collectionKey(store, branch, collection);
     const page = await store.log({ at: branch, ...(key ? { key } : {}), ...(n ? { limit: Number(n) } : {}) });
     let out = '';
-    for (const e of page.entries) out += `${e.id.slice(0, 12)}  ${isoDate(e.author)}  ${e.message.split('\n')[0]}\n`;
+    for (const e of page.entries) out += `${e.id.slice(0, 12)}  ${isoSeconds(e.author.time)}  ${e.message.split('\n')[0]}\n`;
     context.io.stdout.write(out);
     return 0;
   },
@@ -75,7 +65,7 @@ example:
   args: ['USER', 'COMMIT'],
   async run([user, commit], _options, context: DavContext) {
     const { store } = await context.open();
-    const branch = await userBranch(store, context, user!);
+    const branch = await userBranch(context, user!);
     const id = await store.resolve({ commit: commit! }).catch(() => undefined);
     const head = (await store.head(branch))!;
     if (!id || !(await store.isAncestor(id, head))) throw new Failure(`${commit} is not a change of ${user}'s (see "nymote dav log ${user}")`);
