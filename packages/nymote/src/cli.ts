@@ -1,6 +1,7 @@
 import type { Command } from './command.js';
 import { davCommand } from './dav/command.js';
 import { mailCommand } from './mail/command.js';
+import { serveCommand } from './serve/command.js';
 import { dispatch, type Group } from './group.js';
 import type { Io } from './io.js';
 import { report } from './report.js';
@@ -13,8 +14,8 @@ export interface Context {
   readonly io: Io;
 }
 
-/** The top-level commands; `nymote serve` will join them here. */
-const commands: readonly Command<Context>[] = [storeCommand, userCommand, mailCommand, davCommand];
+/** The top-level commands. */
+const commands: readonly Command<Context>[] = [serveCommand, userCommand, mailCommand, davCommand, storeCommand];
 
 const nymote: Group<Context> = {
   path: 'nymote',

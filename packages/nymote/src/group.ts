@@ -49,6 +49,32 @@ export function groupHelp(group: Group<unknown>): string {
 }
 
 /**
+ * The group's string options (--data, --repo) are also taken after the verb, as people write them
+ * ("nymote user add alice --data DIR"): they move in front of it. Nothing after "--" moves.
+ */
+function hoistGroupOptions(leading: string[], rest: string[], options: OptionSpecs): { leading: string[]; rest: string[] } {
+  const names = new Set(Object.entries(options).filter(([, o]) => o.type === 'string').map(([n]) => n));
+  const kept: string[] = [];
+  const moved: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (a === '--') {
+      kept.push(...rest.slice(i));
+      break;
+    }
+    const name = /^--([^=]+)/.exec(a)?.[1];
+    if (name !== undefined && names.has(name)) {
+      if (a.includes('=')) moved.push(a);
+      else if (i + 1 < rest.length) moved.push(a, rest[++i]!);
+      else kept.push(a);
+      continue;
+    }
+    kept.push(a);
+  }
+  return { leading: [...leading, ...moved], rest: kept };
+}
+
+/**
  * Parses the group's own options (those before the verb), then hands the rest to the verb. `context`
  * builds the verbs' context from those options; it runs only once a verb is found, so `--help`
  * works without (say) a repository. `--help` and an absent verb are handled here.
@@ -60,7 +86,9 @@ export async function dispatch<C>(
   context: (values: OptionValuesOf) => C,
 ): Promise<number> {
   const usage = groupUsage(group);
-  const { leading, verb, rest } = splitAtVerb(argv, group.options);
+  const split = splitAtVerb(argv, group.options);
+  const { verb } = split;
+  const { leading, rest } = hoistGroupOptions(split.leading, split.rest, group.options);
   let values: OptionValuesOf;
   try {
     values = parseStrict(leading, group.options, group.path).values;

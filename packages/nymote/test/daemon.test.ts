@@ -1,0 +1,84 @@
+// `nymote serve`: the whole daemon in one process, on ports the test picks, over a temporary data directory.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import { cliEnv, git, nymote, startServing } from './helpers.js';
+
+const PASSWORD = 'correct horse battery';
+const auth = { Authorization: `Basic ${Buffer.from(`alice:${PASSWORD}`).toString('base64')}` };
+
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  })));
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+const event = (uid: string) => `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nBEGIN:VEVENT\r\nUID:${uid}\r\nDTSTAMP:20261126T100000Z\r\nDTSTART:20261201T100000Z\r\nSUMMARY:Daemon\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+
+test('nymote serve: first run makes a certificate and says how to add a user; DAV over HTTPS and mail over SMTP work; SIGTERM stops it; the config file is read, flags win', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nymote-daemon-'));
+  const data = join(dir, 'data');
+  const env = cliEnv(dir);
+  try {
+    const [smtp, submission, submissions, http, https, fromFile] = await freePorts(6);
+    const args = ['serve', '--data', data, '--imap-port', '0', '--imaps-port', '0', '--smtp-port', String(smtp), '--submission-port', String(submission),
+      '--submissions-port', String(submissions), '--http-port', String(http), '--https-port', String(https)];
+    let server = await startServing(args, env, /^nymote: serving localhost from (.*) \(new\)\n(?:.*\n)*No users yet\. Add the first with:\n {2}nymote user add NAME --data (.*)\n/);
+    assert.equal(server.banner[1], data);
+    const cert = readFileSync(join(data, 'tls', 'cert.pem'), 'utf8');
+    try {
+      assert.equal((await nymote(['user', 'add', 'alice', '--data', data], { env, input: `${PASSWORD}\n` })).status, 0);
+      const put = await new Promise<number>((resolve, reject) => {
+        httpsRequest({ host: '127.0.0.1', port: https, method: 'PUT', path: '/dav/calendars/alice/default/d.ics', ca: cert, servername: 'localhost', agent: false, headers: auth },
+          (res) => { res.resume(); resolve(res.statusCode!); }).on('error', reject).end(event('daemon-1'));
+      });
+      assert.equal(put, 201);
+      const mx = nodemailer.createTransport({ host: '127.0.0.1', port: smtp, secure: false, tls: { ca: cert, servername: 'localhost' } });
+      await mx.sendMail({ from: 'ann@example.net', to: 'alice@localhost', subject: 'To the daemon', text: 'Hi.' });
+      const sub = nodemailer.createTransport({ host: '127.0.0.1', port: submissions, secure: true, tls: { ca: cert, servername: 'localhost' }, auth: { user: 'alice', pass: PASSWORD } });
+      await sub.sendMail({ from: 'alice@localhost', to: 'alice@localhost', subject: 'Note to self', text: 'Over implicit TLS.' });
+    } finally {
+      const started = Date.now();
+      assert.equal(await server.stop('SIGTERM'), 0);
+      assert.ok(Date.now() - started < 5000);
+    }
+    assert.match(server.stderr(), /serve made a self-signed certificate for localhost/);
+    assert.match(server.stderr(), /publish this TXT record: nymote\._domainkey\.localhost "v=DKIM1; k=rsa; p=/);
+    const repo = join(data, 'store.git');
+    const subjects = git(repo, ['log', '--format=%s', 'users/alice']);
+    assert.match(subjects, /^Deliver “Note to self” from alice@localhost to INBOX$/m);
+    assert.match(subjects, /^Deliver “To the daemon” from ann@example\.net to INBOX$/m);
+    assert.match(subjects, /^Add event Daemon to calendar Calendar$/m);
+
+    // Restarted with a config file: its domain is used, the flag's port still wins over the file's.
+    writeFileSync(join(data, 'nymote.toml'), `domain = "example.org"\nlog_format = "json"\n[ports]\nhttp = ${fromFile}\nimap = 0\nimaps = 0\nsmtp = 0\nsubmission = 0\nsubmissions = 0\nhttps = 0\n`);
+    server = await startServing(['serve', '--data', data, '--http-port', String(http)], env, /^nymote: serving example\.org from (.*)\n {2}http +(http:\/\/\S+)\n/);
+    try {
+      assert.equal(server.banner[2], `http://127.0.0.1:${http}`);
+      const r = await fetch(`http://127.0.0.1:${http}/dav/calendars/alice/default/d.ics`, { headers: auth });
+      assert.equal(r.status, 200, 'the event survived the restart');
+    } finally {
+      assert.equal(await server.stop('SIGTERM'), 0);
+    }
+    const lines = server.stderr().trim().split('\n');
+    assert.ok(lines.every((l) => { const o = JSON.parse(l) as { time?: string; service?: string }; return o.time && o.service; }), server.stderr());
+
+    writeFileSync(join(data, 'nymote.toml'), 'domain = 42\n');
+    const bad = await nymote(['serve', '--data', data], { env });
+    assert.equal(bad.status, 1);
+    assert.match(bad.err, /nymote\.toml: domain must be a string/);
+    writeFileSync(join(data, 'nymote.toml'), '[ports]\nimap = "x"\n');
+    assert.match((await nymote(['serve', '--data', data], { env })).err, /ports\.imap must be a port number/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
