@@ -87,7 +87,10 @@ export const d = (name: string, ...children: (OutElement | string | undefined)[]
 
 /** Escapes text for XML content (`attribute`: also quotes, for attribute values). */
 export function escapeXml(s: string, attribute = true): string {
-  return s.replace(attribute ? /[&<>"']/g : /[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
+  // A literal CR is read back as LF by every XML parser (XML 1.0, 2.11): calendar-data and
+  // address-data would reach the client without the CRLF line ends of the stored bytes their ETag
+  // names (RFC 5545, 3.1). As a character reference it survives.
+  return s.replace(attribute ? /[&<>"'\r]/g : /[&<>\r]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' })[c]!)
     // Characters XML 1.0 cannot carry at all; a vCard with a stray control byte must not break the response.
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '');
 }

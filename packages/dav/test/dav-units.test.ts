@@ -20,6 +20,8 @@ test('parseXml resolves prefixes and default namespaces; serialize escapes', () 
   assert.throws(() => parseXml('<a>'), XmlError);
   const out = serialize(el(NS.DAV, 'x', el('urn:other', 'y', 'a<b & "c"\u0001'), el('', 'z')));
   assert.match(out, /<D:x [^>]*xmlns:x0="urn:other"><x0:y>a&lt;b &amp; "c"<\/x0:y><z xmlns=""\/><\/D:x>/);
+  // An XML parser turns a literal CRLF into LF; the reference keeps iCalendar's line ends.
+  assert.match(serialize(el(NS.CALDAV, 'calendar-data', 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n')), /<C:calendar-data [^>]*>BEGIN:VCALENDAR&#13;\nEND:VCALENDAR&#13;\n<\/C:calendar-data>/);
 });
 
 test('URLs name principals, homes, collections and resources; odd ones are refused', () => {
