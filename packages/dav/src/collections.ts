@@ -12,7 +12,7 @@ function valueText(p: XmlElement): string {
   return p.children.length === 0 ? p.text : p.text.trim();
 }
 
-interface Change { prop: XmlElement; remove: boolean }
+export interface Change { prop: XmlElement; remove: boolean }
 
 /** Applies property changes to collection properties; returns the failures (status by property). */
 function applyChanges(props: CollectionProps, changes: Change[], creating: boolean): Map<XmlElement, number> {
@@ -47,7 +47,7 @@ function applyChanges(props: CollectionProps, changes: Change[], creating: boole
 }
 
 /** The set and remove instructions of a propertyupdate (PROPPATCH) or the set of a mkcol / mkcalendar, in order. */
-function changesOf(body: XmlElement): Change[] {
+export function changesOf(body: XmlElement): Change[] {
   const out: Change[] = [];
   for (const c of body.children) {
     if (c.ns !== NS.DAV || (c.name !== 'set' && c.name !== 'remove')) continue;
@@ -75,6 +75,11 @@ export async function proppatch(ctx: DavContext): Promise<void> {
     if (failed.size === 0) await tree.set(metaKey(t.kind, t.coll), encodeCollection(props));
     return failed;
   });
+  ctx.sendXml(207, proppatchResponse(hrefOf(t), changes, failed));
+}
+
+/** The multistatus of a PROPPATCH: 200 for every property, or the failures and 424 for the rest. */
+export function proppatchResponse(href: string, changes: Change[], failed: Map<XmlElement, number>): OutElement {
   const byStatus = new Map<number, OutElement[]>();
   for (const { prop } of changes) {
     const code = failed.size === 0 ? 200 : failed.get(prop) ?? 424;
@@ -82,21 +87,27 @@ export async function proppatch(ctx: DavContext): Promise<void> {
   }
   const propstats = [...byStatus].map(([code, props]) => d('propstat', d('prop', ...props), status(code)));
   // An empty propertyupdate changed nothing, successfully; a response still needs a status.
-  ctx.sendXml(207, d('multistatus', d('response', d('href', hrefOf(t)), ...(propstats.length > 0 ? propstats : [status(200)]))));
+  return d('multistatus', d('response', d('href', href), ...(propstats.length > 0 ? propstats : [status(200)])));
+}
+
+/**
+ * The XML body of a MKCOL or MKCALENDAR. RFC 4918 9.3: a MKCOL body we cannot understand is 415,
+ * whatever the URL (litmus mkcol_with_body). The Content-Type is not trusted for this: clients label
+ * XML bodies text/plain, or nothing.
+ */
+export async function mkcolBody(ctx: DavContext, method: 'MKCOL' | 'MKCALENDAR'): Promise<XmlElement | undefined> {
+  try {
+    return await ctx.xmlBody();
+  } catch (e) {
+    if (method === 'MKCOL' && e instanceof DavError && e.status === 400) throw new DavError(415, `the body of MKCOL is not XML: ${e.message}`);
+    throw e;
+  }
 }
 
 /** MKCALENDAR (RFC 4791 5.3.1) and MKCOL, plain or extended (RFC 5689), for calendars and address books. */
 export async function mkcollection(ctx: DavContext, method: 'MKCOL' | 'MKCALENDAR'): Promise<void> {
   const t = ctx.target;
-  // RFC 4918 9.3: a MKCOL body we cannot understand is 415, whatever the URL (litmus mkcol_with_body).
-  // The Content-Type is not trusted for this: clients label XML bodies text/plain, or nothing.
-  let body: XmlElement | undefined;
-  try {
-    body = await ctx.xmlBody();
-  } catch (e) {
-    if (method === 'MKCOL' && e instanceof DavError && e.status === 400) throw new DavError(415, `the body of MKCOL is not XML: ${e.message}`);
-    throw e;
-  }
+  const body = await mkcolBody(ctx, method);
   if (t.type !== 'collection') {
     if (t.type === 'resource') throw new DavError(409, 'collections are made directly in the calendar or address book home');
     throw new DavError(405, 'something already exists here', davPrecondition('resource-must-be-null'));

@@ -13,6 +13,7 @@ import { propRequest, propResponse, multistatus } from './multistatus.js';
 import { hrefOf, parseTarget, type Target } from './paths.js';
 import type { Node, PropContext } from './properties.js';
 import { proppatch, mkcollection } from './collections.js';
+import { filesHomeNode, serveFiles } from './files/index.js';
 import { copyOrMove, deleteTarget, getResource, putResource } from './resources.js';
 import { report } from './reports.js';
 import { UidIndex } from './uid-index.js';
@@ -134,6 +135,7 @@ export function createDavHandler(options: DavHandlerOptions): DavHandler {
         send,
         sendXml: (status, root, headers = {}) => send(status, serialize(root), { 'Content-Type': 'application/xml; charset=utf-8', ...headers }),
       };
+      if (target.type === 'files') return await serveFiles(ctx, target, method, ALLOW);
       switch (method) {
         case 'PROPFIND': return await propfind(ctx);
         case 'PROPPATCH': return await proppatch(ctx);
@@ -203,6 +205,7 @@ async function childrenOf(ctx: DavContext, node: Node): Promise<Node[]> {
     for (const x of [{ type: 'principal', user: ctx.user }, { type: 'home', kind: 'calendars', user: ctx.user }, { type: 'home', kind: 'addressbooks', user: ctx.user }] as Target[]) {
       out.push({ target: x, href: hrefOf(x) });
     }
+    out.push(filesHomeNode(ctx.user));
   } else if (t.type === 'principals') {
     const x: Target = { type: 'principal', user: ctx.user };
     out.push({ target: x, href: hrefOf(x) });

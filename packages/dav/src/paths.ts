@@ -2,6 +2,8 @@ import { DavError } from './errors.js';
 import type { Kind } from './layout.js';
 
 export const ROOT = '/dav/';
+/** The URL segment after /dav/ of the file area. */
+export const FILES_TOP = 'files';
 
 /** What a URL under /dav/ names. */
 export type Target =
@@ -10,7 +12,11 @@ export type Target =
   | { type: 'principal'; user: string }
   | { type: 'home'; kind: Kind; user: string }
   | { type: 'collection'; kind: Kind; user: string; coll: string }
-  | { type: 'resource'; kind: Kind; user: string; coll: string; res: string };
+  | { type: 'resource'; kind: Kind; user: string; coll: string; res: string }
+  /** The plain WebDAV file area: `path` is the segments below /dav/files/NAME/ (none: the home itself). */
+  | { type: 'files'; user: string; path: string[] };
+
+export type FilesTarget = Extract<Target, { type: 'files' }>;
 
 /** Parses the path of a request URL (or a Destination / href, absolute or not); undefined if outside /dav/. */
 export function parseTarget(url: string): Target | undefined {
@@ -34,6 +40,7 @@ export function parseTarget(url: string): Target | undefined {
   if (segs.some((s) => s === '.' || s === '..' || s.includes('/'))) throw new DavError(400, `bad path: ${path}`);
   const [top, user, coll, res, ...more] = segs;
   if (top === undefined) return { type: 'root' };
+  if (top === FILES_TOP) return user === undefined ? undefined : { type: 'files', user, path: segs.slice(2) };
   if (more.length > 0) return undefined;
   if (top === 'principals') {
     if (user === undefined) return { type: 'principals' };
@@ -56,7 +63,15 @@ export function hrefOf(t: Target): string {
     case 'home': return `${ROOT}${t.kind}/${seg(t.user)}/`;
     case 'collection': return `${ROOT}${t.kind}/${seg(t.user)}/${seg(t.coll)}/`;
     case 'resource': return `${ROOT}${t.kind}/${seg(t.user)}/${seg(t.coll)}/${seg(t.res)}`;
+    // Whether a file path names a folder is up to the store, not the URL: hrefOf gives no trailing slash.
+    case 'files': return filesHref(t.user, t.path, t.path.length === 0);
   }
+}
+
+/** The href of something in a user's file area; folders end with a slash. */
+export function filesHref(user: string, path: readonly string[], folder: boolean): string {
+  const rest = path.map(seg).join('/');
+  return `${ROOT}${FILES_TOP}/${seg(user)}/${rest}${folder && rest !== '' ? '/' : ''}`;
 }
 
 export const principalHref = (user: string) => hrefOf({ type: 'principal', user });

@@ -1,9 +1,12 @@
 import type { Store, Tree } from '@nymote/store';
+import type { DeadProps } from './files/layout.js';
 import { DEFAULT_COMPONENTS, type CollectionProps } from './layout.js';
 import { homeHref, hrefOf, principalHref, type Target } from './paths.js';
 import { clark, d, el, type OutElement } from './xml.js';
 import { NS } from './xml-element.js';
 
+/** The Content-Type of a file PUT without one. */
+export const FILE_CONTENT_TYPE = 'application/octet-stream';
 export const ICAL_NS = 'http://apple.com/ns/ical/';
 export const SYNC_TOKEN_PREFIX = 'http://nymote.org/ns/sync/';
 
@@ -16,6 +19,16 @@ export interface Node {
   treeId?: string;
   /** Resources: the blob id. */
   etag?: string;
+  /** In the file area: whether it is a folder, and what its folder's record keeps of it. */
+  file?: FileFacts;
+}
+
+export interface FileFacts {
+  folder: boolean;
+  type?: string;
+  created?: string;
+  modified?: string;
+  dead?: DeadProps;
 }
 
 export interface PropContext {
@@ -58,6 +71,7 @@ const DEFS: PropDef[] = [
         case 'principal': return [d('collection'), d('principal')];
         case 'collection': return [d('collection'), n.target.kind === 'calendars' ? el(NS.CALDAV, 'calendar') : el(NS.CARDDAV, 'addressbook')];
         case 'resource': return [];
+        case 'files': return n.file?.folder === false ? [] : [d('collection')];
         default: return [d('collection')];
       }
     },
@@ -81,9 +95,15 @@ const DEFS: PropDef[] = [
   {
     ns: NS.DAV, name: 'getcontenttype', all: true,
     get(n) {
+      if (n.file) return n.file.folder ? undefined : [n.file.type ?? FILE_CONTENT_TYPE];
       if (!isResource(n) || n.target.type !== 'resource') return undefined;
       return [n.target.kind === 'calendars' ? 'text/calendar; charset=utf-8' : 'text/vcard; charset=utf-8'];
     },
+  },
+  { ns: NS.DAV, name: 'creationdate', all: true, get: (n) => (n.file?.created !== undefined ? [n.file.created] : undefined) },
+  {
+    ns: NS.DAV, name: 'getlastmodified', all: true,
+    get: (n) => (n.file?.modified !== undefined && !n.file.folder ? [new Date(n.file.modified).toUTCString()] : undefined),
   },
   {
     ns: NS.DAV, name: 'getcontentlength', all: true,
@@ -138,9 +158,13 @@ export function isProtected(ns: string, name: string): boolean {
 /** The value of a property of a node, undefined when it has none (a 404 in its propstat). */
 export async function propertyValue(n: Node, ns: string, name: string, c: PropContext): Promise<Value | undefined> {
   const def = BY_NAME.get(clark(ns, name));
-  if (def) return await def.get(n, c);
-  const dead = n.meta?.dead?.[clark(ns, name)];
-  return dead !== undefined ? [dead] : undefined;
+  if (def) {
+    const live = await def.get(n, c);
+    if (live !== undefined) return live;
+  }
+  // A file may hold, as a dead property, a name that is live on calendars only (calendar-color).
+  const dead = n.file?.dead?.[clark(ns, name)] ?? n.meta?.dead?.[clark(ns, name)];
+  return dead === undefined ? undefined : typeof dead === 'string' ? [dead] : dead;
 }
 
 /** The names of the properties a node has: for allprop (only the `all` ones) and propname (all). */
@@ -150,9 +174,9 @@ export async function propertyNames(n: Node, c: PropContext, forAllprop: boolean
     if (forAllprop && !def.all) continue;
     if ((await def.get(n, c)) !== undefined) out.push({ ns: def.ns, name: def.name });
   }
-  for (const key of Object.keys(n.meta?.dead ?? {})) {
+  for (const key of Object.keys(n.file?.dead ?? n.meta?.dead ?? {})) {
     const m = /^\{(.*)\}(.+)$/.exec(key);
-    if (m) out.push({ ns: m[1]!, name: m[2]! });
+    if (m && !out.some((p) => p.ns === m[1] && p.name === m[2])) out.push({ ns: m[1]!, name: m[2]! });
   }
   return out;
 }

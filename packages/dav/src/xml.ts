@@ -13,6 +13,8 @@ const parser = new XMLParser({
   parseTagValue: false,
   parseAttributeValue: false,
   processEntities: true,
+  // Character references (&#65536;, &#xE9;) are decoded only with this; it also takes HTML's named entities.
+  htmlEntities: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
 });
