@@ -63,4 +63,18 @@ export function statusResponse(href: string, code: number): OutElement {
   return d('response', d('href', href), status(code));
 }
 
+/**
+ * The response for the collection a query was cut short in (RFC 5323 5.17, RFC 6352 8.6.1): 507
+ * with DAV:number-of-matches-within-limits, saying how many were returned.
+ */
+export function limitedResponse(href: string, returned: number): OutElement {
+  return d(
+    'response',
+    d('href', href),
+    status(507),
+    d('error', d('number-of-matches-within-limits')),
+    d('responsedescription', `only the first ${returned} matches are returned`),
+  );
+}
+
 export const multistatus = (...responses: (OutElement | undefined)[]) => d('multistatus', ...responses);

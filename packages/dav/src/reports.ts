@@ -2,11 +2,11 @@ import { diffTrees } from '@nymote/store';
 import { DavError, caldavPrecondition, carddavPrecondition, davPrecondition } from './errors.js';
 import { depth, nodeOf, type DavContext } from './handler.js';
 import { COLLECTION_FILE, collectionKey, isResourceName, listResources, type Kind } from './layout.js';
-import { multistatus, propRequest, propResponse, statusResponse, type PropRequest, type Value } from './multistatus.js';
+import { limitedResponse, multistatus, propRequest, propResponse, statusResponse, type PropRequest, type Value } from './multistatus.js';
 import { hrefOf, parseTarget, type Target } from './paths.js';
 import { SYNC_TOKEN_PREFIX, type Node } from './properties.js';
 import { isQueryError, query as engine } from './query-engine.js';
-import type { AddressbookFilter, CalendarFilter } from './query/index.js';
+import type { AddressDataRequest, AddressbookFilter, CalendarDataRequest, CalendarFilter, QueryError } from './query/index.js';
 import { d, type OutElement } from './xml.js';
 import { NS, child, children, type XmlElement } from './xml-element.js';
 
@@ -42,21 +42,58 @@ function collectionTarget(ctx: DavContext, kind: Kind): CollectionTarget {
   return t;
 }
 
-/** Answers calendar-data / address-data: the stored text, or an expansion of it when the request asks. */
-function dataOf(ctx: DavContext, kind: Kind) {
+/**
+ * A QueryError of the engine as an HTTP answer. RFC 4791 7.7 and RFC 6352 8.6 answer a malformed
+ * filter with 400 valid-filter and an unsupported feature (a collation, a data type) with 403 and
+ * its precondition; a malformed calendar-data or address-data has no precondition of its own and is
+ * a plain 400 saying what was wrong.
+ */
+function queryFailure(e: QueryError, kind: Kind, fallback: string | undefined): DavError {
+  const pre = e.precondition ?? fallback;
+  if (pre === undefined) return new DavError(400, e.message);
+  return new DavError(pre === 'valid-filter' ? 400 : 403, e.message, kind === 'calendars' ? caldavPrecondition(pre) : carddavPrecondition(pre));
+}
+
+/** Runs an engine parser, answering its QueryError; `fallback` names the precondition of errors that name none. */
+function parsed<T>(parse: () => T, kind: Kind, fallback?: string): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (isQueryError(e)) throw queryFailure(e, kind, fallback);
+    throw e;
+  }
+}
+
+const isDataElement = (kind: Kind, p: XmlElement) =>
+  (kind === 'calendars' && p.ns === NS.CALDAV && p.name === 'calendar-data') || (kind === 'addressbooks' && p.ns === NS.CARDDAV && p.name === 'address-data');
+
+/**
+ * Answers calendar-data / address-data: the stored text, or what the element selects of it
+ * (components, properties, expansion, a vCard version). The elements of the request's DAV:prop are
+ * read before anything else, so that a bad one fails the REPORT at once with its precondition.
+ */
+function dataOf(ctx: DavContext, kind: Kind, request: PropRequest) {
+  const requests = new Map<XmlElement, CalendarDataRequest | AddressDataRequest>();
+  const requestOf = (p: XmlElement) => {
+    let r = requests.get(p);
+    if (!r) {
+      r = parsed(() => (kind === 'calendars' ? engine.parseCalendarData(p) : engine.parseAddressData(p)), kind);
+      requests.set(p, r);
+    }
+    return r;
+  };
+  if (request.type === 'prop') for (const p of request.props) if (isDataElement(kind, p)) requestOf(p);
   return (n: Node) => async (p: XmlElement): Promise<Value | undefined | null> => {
-    const isData = (kind === 'calendars' && p.ns === NS.CALDAV && p.name === 'calendar-data') || (kind === 'addressbooks' && p.ns === NS.CARDDAV && p.name === 'address-data');
-    if (!isData) return undefined;
+    if (!isDataElement(kind, p)) return undefined;
     if (n.etag === undefined) return null;
     const text = Buffer.from(await ctx.store.objects.blob(n.etag)).toString('utf8');
-    const expand = kind === 'calendars' ? child(p, NS.CALDAV, 'expand') : undefined;
-    if (expand) {
-      const start = parseUtc(expand.attrs['start']);
-      const end = parseUtc(expand.attrs['end']);
-      if (!start || !end) throw new DavError(400, 'expand needs start and end in UTC (20260101T000000Z)', caldavPrecondition('valid-filter'));
-      return [engine.expandCalendarObject(text, start, end)];
+    const r = requestOf(p);
+    if (kind === 'calendars') return [engine.calendarData(text, r as CalendarDataRequest)];
+    const card = engine.addressData(text, r as AddressDataRequest);
+    if (card === undefined) {
+      throw new DavError(403, `${n.href} cannot be converted to the vCard version asked for`, carddavPrecondition('supported-address-data-conversion'));
     }
-    return [text];
+    return [card];
   };
 }
 
@@ -65,8 +102,21 @@ function parseUtc(s: string | undefined): Date | undefined {
   return m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)) : undefined;
 }
 
+/**
+ * CARDDAV:limit (RFC 6352 8.6.1): how many matching cards to return at most; undefined when the
+ * request sets none.
+ */
+function resultLimit(body: XmlElement): number | undefined {
+  const limit = child(body, NS.CARDDAV, 'limit');
+  if (!limit) return undefined;
+  const n = child(limit, NS.CARDDAV, 'nresults');
+  const text = n?.text.trim() ?? '';
+  if (!/^\d{1,9}$/.test(text)) throw new DavError(400, `limit needs an nresults of a whole number, got ${JSON.stringify(n ? text : '(none)')}`);
+  return Number(text);
+}
+
 async function multiget(ctx: DavContext, body: XmlElement, request: PropRequest, kind: Kind): Promise<void> {
-  const data = dataOf(ctx, kind);
+  const data = dataOf(ctx, kind, request);
   const responses: OutElement[] = [];
   for (const h of children(body, NS.DAV, 'href')) {
     const href = h.text.trim();
@@ -92,19 +142,13 @@ async function query(ctx: DavContext, body: XmlElement, request: PropRequest, ki
   depth(ctx, 0);
   const filterEl = child(body, kind === 'calendars' ? NS.CALDAV : NS.CARDDAV, 'filter');
   if (kind === 'calendars' && !filterEl) throw new DavError(403, 'calendar-query needs a filter', caldavPrecondition('valid-filter'));
-  let calendarFilter: CalendarFilter | undefined;
-  let cardFilter: AddressbookFilter | undefined;
-  try {
-    if (filterEl && kind === 'calendars') calendarFilter = engine.parseCalendarFilter(filterEl);
-    if (filterEl && kind === 'addressbooks') cardFilter = engine.parseAddressbookFilter(filterEl);
-  } catch (e) {
-    if (!isQueryError(e)) throw e;
-    const pre = e.precondition ?? 'valid-filter';
-    // RFC 4791 7.7 and RFC 6352 8.6 answer an unsupported collation with 403, a malformed filter with 400.
-    throw new DavError(pre === 'valid-filter' ? 400 : 403, e.message, kind === 'calendars' ? caldavPrecondition(pre) : carddavPrecondition(pre));
-  }
-  const data = dataOf(ctx, kind);
+  const calendarFilter: CalendarFilter | undefined = filterEl && kind === 'calendars' ? parsed(() => engine.parseCalendarFilter(filterEl), kind, 'valid-filter') : undefined;
+  const cardFilter: AddressbookFilter | undefined = filterEl && kind === 'addressbooks' ? parsed(() => engine.parseAddressbookFilter(filterEl), kind, 'valid-filter') : undefined;
+  // Only CardDAV defines a result limit for its query (RFC 6352 8.6.1); CalDAV has none.
+  const limit = kind === 'addressbooks' ? resultLimit(body) : undefined;
+  const data = dataOf(ctx, kind, request);
   const responses: OutElement[] = [];
+  let truncated = false;
   for (const r of await listResources(ctx.tree, t.kind, t.coll)) {
     const target: Target = { type: 'resource', kind: t.kind, user: t.user, coll: t.coll, res: r.name };
     const n: Node = { target, href: hrefOf(target), etag: r.etag };
@@ -117,8 +161,15 @@ async function query(ctx: DavContext, body: XmlElement, request: PropRequest, ki
       const ok = calendarFilter ? engine.matchCalendarObject(text, calendarFilter) : engine.matchVCard(text, cardFilter!);
       if (!ok) continue;
     }
+    if (limit !== undefined && responses.length >= limit) {
+      truncated = true;
+      break;
+    }
     responses.push(await propResponse(n, request, ctx.props, data(n)));
   }
+  // RFC 6352 8.6.1 / RFC 5323 5.17: more matched than the client's limit, so the answer for the
+  // collection itself is 507 with DAV:number-of-matches-within-limits.
+  if (truncated) responses.push(limitedResponse(hrefOf(t), responses.length));
   ctx.sendXml(207, multistatus(...responses));
 }
 
@@ -143,7 +194,7 @@ async function syncCollection(ctx: DavContext, body: XmlElement, request: PropRe
       throw new DavError(403, 'unknown sync token', davPrecondition('valid-sync-token'));
     }
   }
-  const data = dataOf(ctx, t.kind);
+  const data = dataOf(ctx, t.kind, request);
   const responses: OutElement[] = [];
   const prefix = collectionKey(t.kind, t.coll);
   for await (const change of diffTrees(ctx.store.objects, since, node.treeId, prefix)) {

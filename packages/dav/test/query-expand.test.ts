@@ -280,3 +280,73 @@ describe('mayOverlap never excludes a match (property)', () => {
     assert.equal(summarizeCalendarObject(event('DTSTART:20260305T100000Z', 'RRULE:FREQ=DAILY')).spans, undefined);
   });
 });
+
+describe('RANGE=THISANDFUTURE overrides', () => {
+  // A daily 09:00 stand-up; from the 4th on it moves to 11:00 and shrinks to 30 minutes, and the
+  // 6th alone is moved to 08:00 (a single-instance override wins over the range one).
+  const moved = ics('BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:x',
+    'BEGIN:VEVENT', 'UID:daily', 'DTSTAMP:20260101T000000Z', 'DTSTART:20260302T090000Z', 'DTEND:20260302T100000Z',
+    'RRULE:FREQ=DAILY;COUNT=6', 'SUMMARY:Stand-up', 'END:VEVENT',
+    'BEGIN:VEVENT', 'UID:daily', 'DTSTAMP:20260101T000000Z', 'RECURRENCE-ID;RANGE=THISANDFUTURE:20260304T090000Z',
+    'DTSTART:20260304T110000Z', 'DTEND:20260304T113000Z', 'SUMMARY:Stand-up (late)', 'END:VEVENT',
+    'BEGIN:VEVENT', 'UID:daily', 'DTSTAMP:20260101T000000Z', 'RECURRENCE-ID:20260306T090000Z',
+    'DTSTART:20260306T080000Z', 'DTEND:20260306T090000Z', 'SUMMARY:Stand-up (early)', 'END:VEVENT',
+    'END:VCALENDAR');
+  const all = events(expandCalendarObject(moved, new Date('2026-03-01T00:00:00Z'), new Date('2026-04-01T00:00:00Z')));
+
+  test('expand: later occurrences take the override\'s shift, length and properties', () => {
+    assert.deepEqual(all.map((e) => [
+      e.getFirstProperty('recurrence-id')!.toICALString(),
+      e.getFirstProperty('dtstart')!.toICALString(),
+      e.getFirstProperty('dtend')!.toICALString(),
+      e.getFirstPropertyValue('summary'),
+    ]), [
+      ['RECURRENCE-ID:20260302T090000Z', 'DTSTART:20260302T090000Z', 'DTEND:20260302T100000Z', 'Stand-up'],
+      ['RECURRENCE-ID:20260303T090000Z', 'DTSTART:20260303T090000Z', 'DTEND:20260303T100000Z', 'Stand-up'],
+      ['RECURRENCE-ID:20260304T090000Z', 'DTSTART:20260304T110000Z', 'DTEND:20260304T113000Z', 'Stand-up (late)'],
+      ['RECURRENCE-ID:20260305T090000Z', 'DTSTART:20260305T110000Z', 'DTEND:20260305T113000Z', 'Stand-up (late)'],
+      ['RECURRENCE-ID:20260306T090000Z', 'DTSTART:20260306T080000Z', 'DTEND:20260306T090000Z', 'Stand-up (early)'],
+      ['RECURRENCE-ID:20260307T090000Z', 'DTSTART:20260307T110000Z', 'DTEND:20260307T113000Z', 'Stand-up (late)'],
+    ]);
+  });
+
+  test('expanded instances carry no RANGE parameter', () => {
+    assert.doesNotMatch(expandCalendarObject(moved, new Date('2026-03-01T00:00:00Z'), new Date('2026-04-01T00:00:00Z')), /RANGE=/);
+  });
+
+  test('time-range matching sees the moved occurrences, not the original slots', () => {
+    const f = (a: string, b: string, ...more: ReturnType<typeof C.prop>[]) =>
+      parseCalendarFilter(C.filter(C.comp('VCALENDAR', C.comp('VEVENT', C.range(a, b), ...more))));
+    assert.equal(matchCalendarObject(moved, f('20260305T090000Z', '20260305T100000Z')), false);
+    assert.equal(matchCalendarObject(moved, f('20260305T110000Z', '20260305T111500Z')), true);
+    assert.equal(matchCalendarObject(moved, f('20260307T110000Z', '20260307T120000Z', C.prop('SUMMARY', C.text('late')))), true);
+    assert.equal(matchCalendarObject(moved, f('20260303T000000Z', '20260303T235959Z', C.prop('SUMMARY', C.text('late')))), false);
+    // The cached summary agrees with matching.
+    const s = summarizeCalendarObject(moved);
+    assert.equal(decideFromSummary(s, f('20260305T090000Z', '20260305T100000Z')), false);
+    assert.equal(decideFromSummary(s, f('20260307T110000Z', '20260307T111500Z')), true);
+    assert.equal(s.end, Date.parse('2026-03-07T11:30:00Z'));
+  });
+
+  test('free-busy counts the moved occurrences', () => {
+    const busy = freeBusy([moved], new Date('2026-03-05T00:00:00Z'), new Date('2026-03-08T00:00:00Z')).split('\r\n').filter((l) => l.startsWith('FREEBUSY'));
+    assert.deepEqual(busy, [
+      'FREEBUSY:20260305T110000Z/20260305T113000Z',
+      'FREEBUSY:20260306T080000Z/20260306T090000Z',
+      'FREEBUSY:20260307T110000Z/20260307T113000Z',
+    ]);
+  });
+
+  test('a shift keeps local wall-clock time across a DST change', () => {
+    const weekly = ics('BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:x', ...PARIS_TZ,
+      'BEGIN:VEVENT', 'UID:w', 'DTSTAMP:20260101T000000Z', 'DTSTART;TZID=Europe/Paris:20260312T090000', 'DURATION:PT1H',
+      'RRULE:FREQ=WEEKLY;COUNT=4', 'END:VEVENT',
+      'BEGIN:VEVENT', 'UID:w', 'DTSTAMP:20260101T000000Z', 'RECURRENCE-ID;TZID=Europe/Paris;RANGE=THISANDFUTURE:20260319T090000',
+      'DTSTART;TZID=Europe/Paris:20260319T100000', 'DURATION:PT1H', 'END:VEVENT', 'END:VCALENDAR');
+    const out = events(expandCalendarObject(weekly, new Date('2026-03-01T00:00:00Z'), new Date('2026-04-30T00:00:00Z')));
+    // 10:00 Paris is 09:00Z before 29 March and 08:00Z after.
+    assert.deepEqual(out.map((e) => e.getFirstProperty('dtstart')!.toICALString()), [
+      'DTSTART:20260312T080000Z', 'DTSTART:20260319T090000Z', 'DTSTART:20260326T090000Z', 'DTSTART:20260402T080000Z',
+    ]);
+  });
+});

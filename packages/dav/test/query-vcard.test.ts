@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NS } from '../src/xml-element.js';
-import { matchVCard, parseAddressbookFilter, QueryError, type AddressbookFilter } from '../src/query/index.js';
+import ICAL from 'ical.js';
+import { addressData, convertVCard, matchVCard, parseAddressData, parseAddressbookFilter, QueryError, type AddressbookFilter } from '../src/query/index.js';
 import { CR, el, ics } from './query-helpers.js';
 
 const ana = ics('BEGIN:VCARD', 'VERSION:4.0', 'UID:urn:uuid:4fbe8971-0bc3-424c-9c26-36c3e1eff6b1', 'FN:Ana Lima',
@@ -114,5 +115,98 @@ describe('parseAddressbookFilter errors', () => {
     bad(CR.filter({}, CR.prop('FN', {}, CR.notDefined(), CR.text('x'))), 'valid-filter');
     bad(CR.filter({}, el(NS.CARDDAV, 'prop-filter')), 'valid-filter');
     assert.throws(() => parseAddressbookFilter(el(NS.CALDAV, 'filter')), QueryError);
+  });
+});
+
+// address-data request elements (RFC 6352 10.4).
+const AD = {
+  data: (attrs: Record<string, string>, ...kids: ReturnType<typeof el>[]) => el(NS.CARDDAV, 'address-data', attrs, kids),
+  prop: (name: string, novalue?: string) => el(NS.CARDDAV, 'prop', { name, ...(novalue ? { novalue } : {}) }),
+};
+const card = (text: string) => new ICAL.Component(ICAL.parse(text) as never);
+const names = (text: string) => card(text).getAllProperties().map((p) => p.name);
+
+describe('address-data prop selection (RFC 6352 10.4)', () => {
+  test('only the named properties, plus VERSION; groups do not hide a property', () => {
+    const out = addressData(bob, parseAddressData(AD.data({}, AD.prop('FN'), AD.prop('EMAIL'))))!;
+    assert.deepEqual(names(out), ['version', 'fn', 'email']);
+    assert.match(out, /\r\nitem1\.EMAIL;TYPE=INTERNET;TYPE=WORK;TYPE=pref:bob@work\.example\r\n/, 'the stored line as it was');
+  });
+
+  test('novalue="yes" keeps name and parameters with an empty value', () => {
+    const out = addressData(ana, parseAddressData(AD.data({}, AD.prop('UID'), AD.prop('TEL', 'yes'))))!;
+    assert.match(out, /\r\nTEL;VALUE=uri;TYPE="voice,cell":\r\n/);
+    assert.match(out, /\r\nUID:urn:uuid:4fbe8971/);
+    assert.doesNotMatch(out, /FN:|EMAIL/);
+  });
+
+  test('an empty address-data or allprop returns the stored card', () => {
+    assert.equal(addressData(ana, parseAddressData(AD.data({}))), ana);
+    assert.equal(addressData(ana, parseAddressData(AD.data({}, el(NS.CARDDAV, 'allprop')))), ana);
+    assert.equal(addressData(ana, parseAddressData(AD.data({ 'content-type': 'text/vcard', version: '4.0' }))), ana, 'already 4.0');
+  });
+
+  test('errors: other media types and versions are supported-address-data; malformed requests have no precondition', () => {
+    const fails = (e: ReturnType<typeof el>, precondition: string | undefined, msg: RegExp) =>
+      assert.throws(() => parseAddressData(e), (x: unknown) => x instanceof QueryError && x.precondition === precondition && msg.test(x.message));
+    fails(AD.data({ 'content-type': 'application/vcard+json' }), 'supported-address-data', /vcard\+json/);
+    fails(AD.data({ version: '2.1' }), 'supported-address-data', /2\.1/);
+    fails(AD.data({}, el(NS.CARDDAV, 'allprop'), AD.prop('FN')), undefined, /allprop and prop/);
+    fails(AD.data({}, el(NS.CARDDAV, 'prop')), undefined, /name/);
+    fails(AD.data({}, AD.prop('FN', 'sometimes')), undefined, /novalue/);
+    fails(AD.data({}, el(NS.CARDDAV, 'comp', { name: 'X' })), undefined, /unexpected comp/);
+  });
+});
+
+describe('vCard 3.0 <-> 4.0 conversion', () => {
+  test('3.0 to 4.0: VERSION, TYPE=pref to PREF, no TYPE=internet, inline photo to a data: URI, Apple groups to KIND/MEMBER', () => {
+    const three = ics('BEGIN:VCARD', 'VERSION:3.0', 'N:Martin;Bob;;;', 'FN:Bob Martin', 'UID:bob-1',
+      'item1.EMAIL;TYPE=INTERNET;TYPE=WORK;TYPE=pref:bob@work.example', 'TEL;TYPE=CELL:+1 555 0100',
+      'PHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQSkZJRg==', 'END:VCARD');
+    const out = addressData(three, parseAddressData(AD.data({ version: '4.0' })))!;
+    const c = card(out);
+    assert.equal(c.getFirstPropertyValue('version'), '4.0');
+    const email = c.getFirstProperty('email')!;
+    assert.equal(email.getParameter('pref'), '1');
+    assert.equal(String(email.getParameter('type')).toLowerCase(), 'work');
+    assert.equal(email.getParameter('group'), 'item1');
+    assert.equal(c.getFirstPropertyValue('photo'), 'data:image/jpeg;base64,/9j/4AAQSkZJRg==');
+    assert.equal(c.getFirstPropertyValue('tel'), '+1 555 0100');
+    assert.match(out, /\r\nN:Martin;Bob;;;\r\n/, 'unchanged lines are kept as stored');
+    const group = convertVCard(ics('BEGIN:VCARD', 'VERSION:3.0', 'FN:Team', 'N:Team;;;;', 'X-ADDRESSBOOKSERVER-KIND:group',
+      'X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:bob-1', 'END:VCARD'), '4.0')!;
+    assert.match(group, /\r\nKIND:group\r\nMEMBER:urn:uuid:bob-1\r\n/);
+  });
+
+  test('4.0 to 3.0: PREF to TYPE=pref, tel: URIs to numbers, data: URIs to inline binary, N added, 4.0-only parameters dropped', () => {
+    const four = ics('BEGIN:VCARD', 'VERSION:4.0', 'FN:Ana Lima', 'UID:ana', 'KIND:individual',
+      'EMAIL;PREF=1;PID=1.1;TYPE=work:ana@example.com', 'TEL;VALUE=uri;TYPE="voice,cell":tel:+33-6-12-34-56-78',
+      'PHOTO:data:image/png;base64,iVBORw0KGgo=', 'LOGO:https://example.com/logo.png', 'END:VCARD');
+    const out = addressData(four, parseAddressData(AD.data({ 'content-type': 'text/vcard', version: '3.0' })))!;
+    const c = card(out);
+    assert.equal(c.getFirstPropertyValue('version'), '3.0');
+    assert.deepEqual(c.getFirstProperty('n')!.getFirstValue(), ['Ana Lima', '', '', '', '']);
+    const email = c.getFirstProperty('email')!;
+    assert.deepEqual(email.getParameter('type'), ['work', 'pref']);
+    assert.equal(email.getParameter('pid'), undefined);
+    assert.equal(c.getFirstPropertyValue('tel'), '+33-6-12-34-56-78');
+    assert.match(out, /\r\nTEL;TYPE=voice,cell:\+33-6-12-34-56-78\r\n/);
+    assert.match(out, /\r\nPHOTO;ENCODING=b;TYPE=PNG:iVBORw0KGgo=\r\n/);
+    assert.match(out, /\r\nLOGO;VALUE=uri:https:\/\/example.com\/logo.png\r\n/);
+    assert.match(out, /\r\nX-ADDRESSBOOKSERVER-KIND:individual\r\n/);
+  });
+
+  test('selection applies after conversion; long converted lines are folded', () => {
+    const photo = 'A'.repeat(200);
+    const three = ics('BEGIN:VCARD', 'VERSION:3.0', 'FN:P', 'N:P;;;;', `PHOTO;ENCODING=b;TYPE=JPEG:${photo}`, 'END:VCARD');
+    const out = addressData(three, parseAddressData(AD.data({ version: '4.0' }, AD.prop('PHOTO'))))!;
+    assert.ok(out.split('\r\n').every((l) => Buffer.byteLength(l) <= 75));
+    assert.deepEqual(names(out), ['version', 'photo']);
+    assert.equal(card(out).getFirstPropertyValue('photo'), `data:image/jpeg;base64,${photo}`);
+  });
+
+  test('a card that cannot be converted gives undefined', () => {
+    assert.equal(addressData('garbage', parseAddressData(AD.data({ version: '4.0' }))), undefined);
+    assert.equal(convertVCard(ics('BEGIN:VCARD', 'FN:x', 'END:VCARD'), '3.0'), undefined);
   });
 });

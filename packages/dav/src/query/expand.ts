@@ -1,6 +1,6 @@
 import { ICAL, isTime, parseCalendar, type Component, type Property, type Time } from './ical.js';
 import { MAX_INSTANCES, instancesOf, type Instance } from './recurrence.js';
-import { eventOverlaps, journalOverlaps, todoOverlaps } from './time-range.js';
+import { instanceOverlaps as overlaps } from './time-range.js';
 import type { TimeRange } from './types.js';
 
 const RECURRENCE_PROPS = new Set(['rrule', 'rdate', 'exdate', 'exrule']);
@@ -44,17 +44,6 @@ function setTime(comp: Component, name: string, t: Time): void {
   p.setValue(utc(t));
 }
 
-function overlaps(inst: Instance, r: TimeRange): boolean {
-  switch (inst.component.name) {
-    case 'vevent':
-      return eventOverlaps(inst, r);
-    case 'vtodo':
-      return todoOverlaps(inst, r);
-    default:
-      return journalOverlaps(inst, r);
-  }
-}
-
 /**
  * calendar-data with CALDAV:expand (RFC 4791 9.6.5): every occurrence overlapping [start, end)
  * as its own component with a RECURRENCE-ID, all DATE-TIMEs in UTC (so VTIMEZONEs are dropped),
@@ -88,7 +77,9 @@ function expand(vcal: Component, start: Date, end: Date): string {
   picked.sort((a, b) => a.sortKey - b.sortKey);
   for (const { inst } of picked) {
     const comp = utcComponent(inst.component);
-    const generated = inst.recurrenceId !== undefined && !inst.component.hasProperty('recurrence-id');
+    // Each expanded instance stands alone: a THISANDFUTURE range would claim the instances after it.
+    comp.getFirstProperty('recurrence-id')?.removeParameter('range');
+    const generated = inst.recurrenceId !== undefined && (inst.derived === true || !inst.component.hasProperty('recurrence-id'));
     if (generated) {
       if (inst.start) setTime(comp, 'dtstart', inst.start);
       const endName = comp.name === 'vtodo' ? 'due' : 'dtend';

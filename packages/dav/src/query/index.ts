@@ -8,6 +8,9 @@
  *   TZIDs resolve against the object's own VTIMEZONEs only; an unknown TZID reads as floating.
  * - A recurrence set is walked from DTSTART and at most MAX_INSTANCES occurrences are generated;
  *   past that a query sees no further occurrences and a summary's end is left unbounded.
+ *   RANGE=THISANDFUTURE overrides rewrite the occurrences after them (recurrence.ts).
+ * - calendarData / addressData shape what a REPORT returns (comp/prop selection, expand,
+ *   limit-recurrence-set, limit-freebusy-set, vCard 3.0 <-> 4.0); parse*Data throw QueryError.
  */
 export { QueryError } from './errors.js';
 export type {
@@ -28,3 +31,8 @@ export { summarizeCalendarObject, mayOverlap, decideFromSummary, MAX_SUMMARY_SPA
 export { expandCalendarObject } from './expand.js';
 export { freeBusy } from './free-busy.js';
 export { MAX_INSTANCES } from './recurrence.js';
+export { parseCalendarData, calendarData, isPlainCalendarData } from './calendar-data.js';
+export type { CalendarDataRequest, CompSelection, PropSelection } from './calendar-data.js';
+export { parseAddressData, addressData, isPlainAddressData } from './address-data.js';
+export type { AddressDataRequest } from './address-data.js';
+export { convertVCard } from './vcard-convert.js';

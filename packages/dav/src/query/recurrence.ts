@@ -21,6 +21,11 @@ export interface Instance {
   end?: Time;
   /** Set on every instance of a recurring component (generated or override). */
   recurrenceId?: Time;
+  /**
+   * Set on an occurrence generated from a RANGE=THISANDFUTURE override (`component`) rather than
+   * stored as a component of its own: its times are the original ones shifted by the override's.
+   */
+  derived?: boolean;
 }
 
 export interface ExpansionState {
@@ -47,7 +52,7 @@ function endPropName(comp: Component): string {
  * local time when start and end share a zone, so a 09:00-10:00 Europe/Paris event stays one local
  * hour long across a DST change.
  */
-function occurrenceEnd(master: Component, occ: Time): Time | undefined {
+export function occurrenceEnd(master: Component, occ: Time): Time | undefined {
   const dtstart = firstTime(master, 'dtstart');
   const endProp = firstTime(master, endPropName(master));
   if (dtstart && endProp) {
@@ -181,13 +186,53 @@ function* recurrenceSet(
   }
 }
 
+/** Whether an override's RECURRENCE-ID carries RANGE=THISANDFUTURE (RFC 5545 3.8.4.4). */
+export function isRangeOverride(comp: Component): boolean {
+  const range = comp.getFirstProperty('recurrence-id')?.getParameter('range');
+  return typeof range === 'string' && range.toUpperCase() === 'THISANDFUTURE';
+}
+
+/** A RANGE=THISANDFUTURE override, ready to rewrite the occurrences after it. */
+interface RangeOverride {
+  component: Component;
+  ridMs: number;
+  /** How far the override moved its own occurrence: DTSTART minus RECURRENCE-ID. */
+  shift: ICAL.Duration;
+  shiftMs: number;
+}
+
+function rangeOverride(o: Component): RangeOverride | undefined {
+  const rid = firstTime(o, 'recurrence-id');
+  const start = firstTime(o, 'dtstart');
+  if (!rid || !start) return undefined;
+  // Wall-clock difference when both are in one zone, so a "one hour later" change stays one local
+  // hour across a DST change; the absolute difference otherwise.
+  const shift = rid.zone === start.zone ? start.subtractDate(rid) : ICAL.Duration.fromSeconds(start.subtractDateTz(rid).toSeconds());
+  return { component: o, ridMs: toMs(rid), shift, shiftMs: toMs(start) - toMs(rid) };
+}
+
+/** The range override in force for an occurrence at `ms`: the latest one starting before it. */
+function governing(ranges: RangeOverride[], ms: number): RangeOverride | undefined {
+  let found: RangeOverride | undefined;
+  for (const r of ranges) {
+    if (r.ridMs < ms) found = r;
+    else break;
+  }
+  return found;
+}
+
 /**
  * Every occurrence of the given components (all of one kind, e.g. the VEVENTs of one calendar
  * object), grouped by UID: each master's recurrence set minus the occurrences that a
  * RECURRENCE-ID override replaces, then every override on its own (so an override moved far from
  * its original slot is still seen). Masters are generated in start order and stop once an
  * occurrence starts after `until`; overrides come after their master's occurrences.
- * RANGE=THISANDFUTURE overrides are treated as single-instance overrides.
+ *
+ * An override with RANGE=THISANDFUTURE also rewrites every later occurrence (up to the next such
+ * override): it is described by the override's properties, starts where the original would have
+ * plus the override's shift (its DTSTART minus its RECURRENCE-ID) and lasts as long as the
+ * override. ical.js's Event does the same in getOccurrenceDetails; this engine walks the sets
+ * itself, so it applies the rule here.
  */
 export function* instancesOf(components: Component[], opts: InstanceOptions = {}): Generator<Instance> {
   const state = opts.state ?? { truncated: false };
@@ -207,32 +252,62 @@ export function* instancesOf(components: Component[], opts: InstanceOptions = {}
       const rid = firstTime(o, 'recurrence-id');
       if (rid) replaced.add(toMs(rid));
     }
+    const ranges = overrides
+      .filter(isRangeOverride)
+      .map(rangeOverride)
+      .filter((r): r is RangeOverride => r !== undefined)
+      .sort((a, b) => a.ridMs - b.ridMs);
+    const included = new Map<Component, boolean>();
+    const isIncluded = (c: Component) => {
+      let v = included.get(c);
+      if (v === undefined) included.set(c, (v = include(c)));
+      return v;
+    };
     for (const master of masters) {
-      if (!include(master)) continue;
       const dtstart = firstTime(master, 'dtstart');
       if (!dtstart || !isRecurring(master)) {
-        yield ownInstance(master);
+        if (isIncluded(master)) yield ownInstance(master);
         continue;
       }
-      const reach = lengthMs(master, dtstart) + DAY_MS;
+      if (!isIncluded(master) && !ranges.some((r) => isIncluded(r.component))) continue;
+      // Shifted occurrences may start before their original time (lead) or end after it (reach).
+      let reach = lengthMs(master, dtstart);
+      let lead = 0;
+      for (const r of ranges) {
+        const rs = firstTime(r.component, 'dtstart')!;
+        reach = Math.max(reach, r.shiftMs + lengthMs(r.component, rs));
+        lead = Math.max(lead, -r.shiftMs + DAY_MS);
+      }
+      reach += DAY_MS;
       const { until, from } = opts;
       const decide = (ms: number) =>
-        until !== undefined && ms > until
+        until !== undefined && ms - lead > until
           ? 'stop'
           : replaced.has(ms) || (from !== undefined && ms + reach < from)
             ? 'skip'
             : 'keep';
       for (const occ of recurrenceSet(master, dtstart, state, decide)) {
+        const r = ranges.length > 0 ? governing(ranges, toMs(occ)) : undefined;
+        if (r) {
+          if (!isIncluded(r.component)) continue;
+          const start = occ.clone();
+          start.addDuration(r.shift);
+          const inst: Instance = { component: r.component, start, recurrenceId: occ, derived: true };
+          const end = occurrenceEnd(r.component, start);
+          if (end) inst.end = end;
+          yield inst;
+          continue;
+        }
+        if (!isIncluded(master)) continue;
         const inst: Instance = { component: master, start: occ, recurrenceId: occ };
         const end = occurrenceEnd(master, occ);
         if (end) inst.end = end;
         yield inst;
       }
     }
-    for (const o of overrides) if (include(o)) yield ownInstance(o);
+    for (const o of overrides) if (isIncluded(o)) yield ownInstance(o);
   }
 }
-
 /**
  * The [start, end) a VEVENT occurrence occupies for time-range purposes (RFC 4791 9.9): a DATE
  * without an end lasts one day, a DATE-TIME without one is an instant (end === start).

@@ -46,6 +46,18 @@ export function eventOverlaps(inst: Instance, r: TimeRange): boolean {
   return lo(r) <= span.start && hi(r) > span.start;
 }
 
+/** RFC 4791 9.9 for one occurrence of a VEVENT, VTODO or VJOURNAL, by its component's kind. */
+export function instanceOverlaps(inst: Instance, r: TimeRange): boolean {
+  switch (inst.component.name) {
+    case 'vevent':
+      return eventOverlaps(inst, r);
+    case 'vtodo':
+      return todoOverlaps(inst, r);
+    default:
+      return journalOverlaps(inst, r);
+  }
+}
+
 /** RFC 4791 9.9, VTODO: the table over DTSTART, DURATION, DUE, COMPLETED and CREATED. */
 export function todoOverlaps(inst: Instance, r: TimeRange): boolean {
   const s = lo(r);
