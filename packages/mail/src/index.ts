@@ -4,3 +4,4 @@ export * from './mailstore/index.js';
 export * from './smtp/index.js';
 export * from './outbound/index.js';
 export { readMbox, fromLineDate, mboxFlags, type MboxMessage } from './mbox.js';
+export * as mime from './mime/index.js';
