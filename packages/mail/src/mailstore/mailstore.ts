@@ -8,6 +8,7 @@ import {
 } from './layout.js';
 import { MailboxView } from './mailbox-view.js';
 import { canonicalName, mailboxNameProblem } from './names.js';
+import { toCrlf } from '../mime/crlf.js';
 import { headerLine } from './subject.js';
 import { planUndo } from './undo-plan.js';
 
@@ -187,8 +188,10 @@ export class Mailstore {
   }
 
   /** APPEND (or a delivery): the message gets the next UID; one commit. */
-  async append(name: string, raw: Uint8Array, options: AppendOptions = {}): Promise<AppendResult> {
+  async append(name: string, bytes: Uint8Array, options: AppendOptions = {}): Promise<AppendResult> {
     const box = canonicalName(name);
+    // Sizes, line counts and sections are computed on the stored bytes: they must be RFC 5322's CRLF.
+    const raw = toCrlf(bytes);
     const flags = normalizeFlags(options.flags ?? []);
     const internalDate = options.internalDate ?? new Date(this.clock()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const subject = headerLine(raw, 'Subject') ?? '(no subject)';
@@ -246,7 +249,7 @@ export class Mailstore {
     };
     await this.readMeta(await this.tree(), box, 'TRYCREATE');
     for await (const m of messages) {
-      batch.push({ raw: m.raw, flags: normalizeFlags(m.flags ?? []), internalDate: m.internalDate ?? new Date(this.clock()).toISOString().replace(/\.\d{3}Z$/, 'Z') });
+      batch.push({ raw: toCrlf(m.raw), flags: normalizeFlags(m.flags ?? []), internalDate: m.internalDate ?? new Date(this.clock()).toISOString().replace(/\.\d{3}Z$/, 'Z') });
       bytes += m.raw.length;
       if (bytes >= limit) await flush();
     }
