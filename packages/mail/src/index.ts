@@ -5,3 +5,4 @@ export * from './smtp/index.js';
 export * from './outbound/index.js';
 export { readMbox, fromLineDate, mboxFlags, type MboxMessage } from './mbox.js';
 export * as mime from './mime/index.js';
+export * as imap from './imap/protocol/index.js';
