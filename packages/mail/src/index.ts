@@ -6,3 +6,4 @@ export * from './outbound/index.js';
 export { readMbox, fromLineDate, mboxFlags, type MboxMessage } from './mbox.js';
 export * as mime from './mime/index.js';
 export * as imap from './imap/protocol/index.js';
+export * from './imap/index.js';

@@ -1,0 +1,1 @@
+export { createImapServer, type ImapServerOptions } from './server.js';

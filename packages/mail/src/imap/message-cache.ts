@@ -1,0 +1,40 @@
+import type { Mailstore } from '../mailstore/mailstore.js';
+import { parseStructure, type MimePart } from '../mime/index.js';
+
+export interface LoadedMessage {
+  raw: Uint8Array;
+  root: MimePart;
+}
+
+/**
+ * Messages read for FETCH and SEARCH, with their parsed structure, by blob id: a client that fetches
+ * the envelope, then the structure, then a part of the same message reads and parses it once.
+ * Bounded by bytes, so a few huge attachments cannot hold the memory.
+ */
+export class MessageCache {
+  private readonly entries = new Map<string, LoadedMessage>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes = 32 * 1024 * 1024) {}
+
+  async load(mailstore: Mailstore, blob: string): Promise<LoadedMessage> {
+    const hit = this.entries.get(blob);
+    if (hit) {
+      this.entries.delete(blob);
+      this.entries.set(blob, hit);
+      return hit;
+    }
+    const raw = await mailstore.message(blob);
+    const loaded = { raw, root: parseStructure(raw) };
+    if (raw.length <= this.maxBytes / 4) {
+      this.entries.set(blob, loaded);
+      this.bytes += raw.length;
+      for (const [k, v] of this.entries) {
+        if (this.bytes <= this.maxBytes) break;
+        this.entries.delete(k);
+        this.bytes -= v.raw.length;
+      }
+    }
+    return loaded;
+  }
+}

@@ -1,0 +1,229 @@
+import type { Accounts } from '@nymote/accounts';
+import { isMailError, MailError } from '../mailstore/errors.js';
+import type { MailboxView } from '../mailstore/mailbox-view.js';
+import type { Mailstore } from '../mailstore/mailstore.js';
+import type { Mailstores } from '../mailstore/mailstores.js';
+import { PERMANENT_FLAGS } from '../mailstore/flags.js';
+import type { BranchWatch } from './branch-watch.js';
+import { capabilities } from './capabilities.js';
+import { mailboxChanges } from './mailbox-changes.js';
+import { MessageCache } from './message-cache.js';
+import {
+  codes, fetchResponse, flagList, tagged, untagged, untaggedStatus, vanishedResponse, type Command,
+} from './protocol/index.js';
+import { Selected } from './selected.js';
+
+/** What a session needs from the server it belongs to. */
+export interface SessionServices {
+  accounts: Accounts;
+  mailstores: Mailstores;
+  watch: BranchWatch;
+  /** Mail for NAME@domain belongs to NAME: logins may use either form. */
+  domain: string;
+  appendLimit: number;
+  tlsAvailable: boolean;
+  log?: (line: string) => void;
+  clock: () => number;
+}
+
+/** The connection a session talks through. */
+export interface SessionIo {
+  write(bytes: Buffer): void;
+  readonly secure: boolean;
+  readonly loopback: boolean;
+  readonly remoteAddress: string | undefined;
+}
+
+export type State = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
+
+/** An IMAP command gone wrong in a way the client should be told with a tagged NO or BAD. */
+export class CommandError extends Error {
+  constructor(readonly status: 'NO' | 'BAD', message: string, readonly code?: string) {
+    super(message);
+  }
+}
+
+const MAIL_ERROR_CODES: Record<string, string> = { NONEXISTENT: 'NONEXISTENT', ALREADYEXISTS: 'ALREADYEXISTS', CANNOT: 'CANNOT', TRYCREATE: 'TRYCREATE', LIMIT: 'LIMIT' };
+
+/**
+ * One client's IMAP session: its state (RFC 3501 3), who logged in, the mailbox selected and the
+ * snapshot of it the client knows, and the extensions it enabled. Commands are carried out by the
+ * handlers in ./commands; this class holds what they share.
+ */
+export class Session {
+  state: State = 'not-authenticated';
+  user: string | undefined;
+  mailstore: Mailstore | undefined;
+  selected: Selected | undefined;
+  /** ENABLEd extensions (RFC 5161), upper case: CONDSTORE, QRESYNC, UTF8=ACCEPT, IMAP4REV2. */
+  readonly enabled = new Set<string>();
+  /** The client used a CONDSTORE feature, which enables it (RFC 7162 3.1). */
+  condstore = false;
+  readonly messages = new MessageCache();
+  private unwatch: (() => void) | undefined;
+  /** Set while IDLE: the tag to complete, and whether a refresh is under way. */
+  idle: { tag: string } | undefined;
+  private refreshing: Promise<void> | undefined;
+  private dirty = false;
+
+  constructor(readonly services: SessionServices, readonly io: SessionIo) {}
+
+  get utf8(): boolean {
+    return this.enabled.has('UTF8=ACCEPT') || this.enabled.has('IMAP4REV2');
+  }
+
+  get rev2(): boolean {
+    return this.enabled.has('IMAP4REV2');
+  }
+
+  get qresync(): boolean {
+    return this.enabled.has('QRESYNC');
+  }
+
+  /** Plain-text passwords are taken over TLS or from this machine only (as Dovecot does). */
+  get loginAllowed(): boolean {
+    return this.io.secure || this.io.loopback;
+  }
+
+  capabilities(): string[] {
+    return capabilities({
+      authenticated: this.state !== 'not-authenticated', tlsAvailable: this.services.tlsAvailable, secure: this.io.secure,
+      loginAllowed: this.loginAllowed, appendLimit: this.services.appendLimit,
+    });
+  }
+
+  send(bytes: Buffer): void {
+    if (bytes.length > 0) this.io.write(bytes);
+  }
+
+  /** The logged-in user's mailstore (the caller checked the state). */
+  get store(): Mailstore {
+    return this.mailstore!;
+  }
+
+  async loggedIn(user: string): Promise<void> {
+    this.user = user;
+    this.mailstore = this.services.mailstores.of(user);
+    await this.mailstore.ensureDefaults();
+    this.state = 'authenticated';
+    this.unwatch = this.services.watch.on(this.mailstore.branch, () => this.changed());
+  }
+
+  /** The branch moved: an IDLE client hears about it now, others at their next command. */
+  private changed(): void {
+    this.dirty = true;
+    if (this.idle && this.selected) void this.refresh({ expunges: true }).catch((e: Error) => this.services.log?.(`imap ${this.user}: ${e.message}`));
+  }
+
+  async select(name: string, readOnly: boolean): Promise<MailboxView> {
+    this.selected = undefined;
+    if (this.state === 'selected') this.state = 'authenticated';
+    const view = await this.store.view(name);
+    this.selected = new Selected(view.meta.name, readOnly, view);
+    this.state = 'selected';
+    return view;
+  }
+
+  deselect(): void {
+    this.selected = undefined;
+    this.state = 'authenticated';
+  }
+
+  /**
+   * Brings the selected mailbox up to date and tells the client what changed: EXPUNGE (or VANISHED
+   * with QRESYNC), EXISTS, and FETCH FLAGS of changed messages. Expunges are held back while a
+   * command that uses sequence numbers runs (RFC 3501 7.4.1): `expunges` says whether they may go now.
+   */
+  async refresh(options: { expunges: boolean; exceptFlagsOf?: Set<number> }): Promise<void> {
+    if (this.refreshing) return this.refreshing;
+    this.refreshing = (async () => {
+      const sel = this.selected;
+      if (!sel) return;
+      this.dirty = false;
+      let next: MailboxView;
+      try {
+        next = await this.store.view(sel.name);
+      } catch (e) {
+        if (!isMailError(e, 'NONEXISTENT')) throw e;
+        // Deleted or renamed under us: the client must select again.
+        this.send(untaggedStatus('BYE', `mailbox ${sel.name} was deleted or renamed by another session`));
+        return;
+      }
+      const c = mailboxChanges(sel.view, next);
+      if (c.expungedUids.length > 0 && !options.expunges) {
+        // Report what we can without renumbering: new messages cannot be announced before the
+        // expunges either, since EXISTS counts them; wait for a command that allows both.
+        this.dirty = true;
+        this.reportFlags(c.flagChanges.filter((f) => next.get(f.uid)), options.exceptFlagsOf, sel.view);
+        return;
+      }
+      if (this.qresync) this.send(vanishedResponse(c.expungedUids, false));
+      else for (const seq of c.expungedSeqs) this.send(untagged(`${seq} EXPUNGE`));
+      sel.view = next;
+      if (c.exists !== undefined) {
+        this.send(untagged(`${c.exists} EXISTS`));
+        if (!this.rev2) this.send(untagged('0 RECENT'));
+      }
+      this.reportFlags(c.flagChanges, options.exceptFlagsOf, next);
+    })().finally(() => { this.refreshing = undefined; });
+    return this.refreshing;
+  }
+
+  private reportFlags(changes: { uid: number; seq: number; flags: string[]; modseq: number }[], except: Set<number> | undefined, view: MailboxView): void {
+    for (const f of changes) {
+      if (except?.has(f.uid)) continue;
+      const seq = view === this.selected?.view ? f.seq : this.selected!.view.seqOf(f.uid);
+      if (seq === 0) continue;
+      const items: Array<[string, ReturnType<typeof flagList> | number | bigint[]]> = [['UID', f.uid], ['FLAGS', flagList(f.flags)]];
+      if (this.condstore || this.qresync) items.push(['MODSEQ', [BigInt(f.modseq)]]);
+      this.send(fetchResponse(seq, items));
+    }
+  }
+
+  /** Whether a refresh is due (the branch moved since the last one). */
+  get stale(): boolean {
+    return this.dirty;
+  }
+
+  /** The untagged responses of SELECT / EXAMINE (RFC 3501 6.3.1, RFC 9051 6.3.2, RFC 7162 3.1.2). */
+  selectResponses(view: MailboxView, readOnly: boolean): void {
+    const flags = [...PERMANENT_FLAGS];
+    const keywords = new Set<string>();
+    for (const m of view.messages()) for (const f of m.flags) if (!f.startsWith('\\')) keywords.add(f);
+    this.send(untagged('FLAGS', flagList([...flags, ...keywords])));
+    this.send(untaggedStatus('OK', readOnly ? 'No permanent flags in a read-only mailbox' : 'Flags that can be kept', codes.permanentFlags(readOnly ? [] : [...flags, ...keywords, '\\*'])));
+    this.send(untagged(`${view.exists} EXISTS`));
+    if (!this.rev2) {
+      this.send(untagged('0 RECENT'));
+      let firstUnseen = 0;
+      for (let seq = 1; seq <= view.exists; seq++) {
+        if (!view.at(seq)!.flags.includes('\\Seen')) {
+          firstUnseen = seq;
+          break;
+        }
+      }
+      if (firstUnseen) this.send(untaggedStatus('OK', 'The first unseen message', codes.unseen(firstUnseen)));
+    }
+    this.send(untaggedStatus('OK', 'UIDs valid', codes.uidValidity(view.meta.uidValidity)));
+    this.send(untaggedStatus('OK', 'Predicted next UID', codes.uidNext(view.meta.uidNext)));
+    this.send(untaggedStatus('OK', 'Highest', codes.highestModseq(view.meta.highestModseq)));
+  }
+
+  /** Turns a mailstore error into the tagged answer it deserves. */
+  static answerFor(e: unknown): CommandError | undefined {
+    if (e instanceof CommandError) return e;
+    if (e instanceof MailError) return new CommandError('NO', e.message, MAIL_ERROR_CODES[e.code]);
+    return undefined;
+  }
+
+  close(): void {
+    this.unwatch?.();
+    this.unwatch = undefined;
+    this.state = 'logout';
+  }
+
+  /** A command's tagged completion, with a response code. */
+  ok(command: Command, text: string, code?: string): void {
+    this.send(tagged(command.tag, 'OK', text, code));
+  }
+}
