@@ -6,6 +6,7 @@ import { request as httpsRequest } from 'node:https';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { cliEnv, git, nymote, startServing } from './helpers.js';
 
@@ -29,8 +30,8 @@ test('nymote serve: first run makes a certificate and says how to add a user; DA
   const data = join(dir, 'data');
   const env = cliEnv(dir);
   try {
-    const [smtp, submission, submissions, http, https, fromFile] = await freePorts(6);
-    const args = ['serve', '--data', data, '--imap-port', '0', '--imaps-port', '0', '--smtp-port', String(smtp), '--submission-port', String(submission),
+    const [smtp, submission, submissions, http, https, fromFile, imap] = await freePorts(7);
+    const args = ['serve', '--data', data, '--imap-port', String(imap), '--imaps-port', '0', '--smtp-port', String(smtp), '--submission-port', String(submission),
       '--submissions-port', String(submissions), '--http-port', String(http), '--https-port', String(https)];
     let server = await startServing(args, env, /^nymote: serving localhost from (.*) \(new\)\n(?:.*\n)*No users yet\. Add the first with:\n {2}nymote user add NAME --data (.*)\n/);
     assert.equal(server.banner[1], data);
@@ -46,6 +47,24 @@ test('nymote serve: first run makes a certificate and says how to add a user; DA
       await mx.sendMail({ from: 'ann@example.net', to: 'alice@localhost', subject: 'To the daemon', text: 'Hi.' });
       const sub = nodemailer.createTransport({ host: '127.0.0.1', port: submissions, secure: true, tls: { ca: cert, servername: 'localhost' }, auth: { user: 'alice', pass: PASSWORD } });
       await sub.sendMail({ from: 'alice@localhost', to: 'alice@localhost', subject: 'Note to self', text: 'Over implicit TLS.' });
+      assert.equal((await nymote(['user', 'add', 'bob', '--data', data], { env, input: `${PASSWORD}\n` })).status, 0);
+      // IMAP with STARTTLS, checked against the daemon's certificate: alice reads both mails, bob none.
+      const read = async (user: string) => {
+        const c = new ImapFlow({ host: '127.0.0.1', port: imap, secure: false, doSTARTTLS: true, tls: { ca: cert, servername: 'localhost' }, auth: { user, pass: PASSWORD }, logger: false });
+        await c.connect();
+        try {
+          await c.mailboxOpen('INBOX');
+          const subjects: string[] = [];
+          for await (const msg of c.fetch('1:*', { envelope: true })) subjects.push(msg.envelope?.subject ?? '');
+          return subjects.sort();
+        } finally {
+          await c.logout();
+        }
+      };
+      assert.deepEqual(await read('alice'), ['Note to self', 'To the daemon']);
+      assert.deepEqual(await read('bob'), []);
+      const bobAuth = { Authorization: `Basic ${Buffer.from(`bob:${PASSWORD}`).toString('base64')}` };
+      assert.equal((await fetch(`http://127.0.0.1:${http}/dav/calendars/alice/default/d.ics`, { headers: bobAuth })).status, 403);
     } finally {
       const started = Date.now();
       assert.equal(await server.stop('SIGTERM'), 0);

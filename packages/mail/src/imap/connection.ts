@@ -155,6 +155,8 @@ export class Connection {
     } finally {
       s.ok = original;
     }
+    // After ENABLE UTF8=ACCEPT or IMAP4rev2, quoted strings and mailbox names are UTF-8 (RFC 6855).
+    if (s.utf8) this.reader.parseOptions.utf8 = true;
     if (completion) {
       await this.afterCommand(c.name, 'uid' in c && c.uid);
       this.write(completion);

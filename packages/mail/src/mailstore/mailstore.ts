@@ -82,6 +82,11 @@ export class Mailstore {
     this.clock = options.clock ?? Date.now;
   }
 
+  /** Resolves when the writes queued so far have landed. */
+  async settled(): Promise<void> {
+    await this.writing;
+  }
+
   /** The head of the user's branch as a tree (empty before the branch exists). */
   async tree(): Promise<Tree> {
     const head = await this.store.head(this.branch);

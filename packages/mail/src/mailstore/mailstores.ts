@@ -21,4 +21,9 @@ export class Mailstores {
     }
     return m;
   }
+
+  /** Resolves when every commit under way has landed (before a process exits). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.byUser.values()].map((m) => m.settled()));
+  }
 }

@@ -5,25 +5,27 @@ import { DataSession } from '../data-session.js';
 import { dispatch, groupHelp, type Group } from '../group.js';
 import { log, undo } from './history.js';
 import { importMbox } from './import.js';
+import { serve } from './serve.js';
 
 const mail: Group<DataContext> = {
   path: 'nymote mail',
   usage: '[--data DATADIR] <command> [...]',
-  description: `Mail: the history of each user's mail (every delivery, flag change, move and
-expunge is a commit on the branch users/NAME), undo, and import.
+  description: `Mail: an IMAP and SMTP server on the store, the history of each user's mail
+(every delivery, flag change, move and expunge is a commit on the branch
+users/NAME), undo, and import.
 
   --data DATADIR   the data directory. Default: $NYMOTE_DATA, else
                    $XDG_DATA_HOME/nymote, else ~/.local/share/nymote`,
   footer: `Run "nymote mail <command> --help" for its options and examples.
 Exit status: 0 ok; 1 failure; 2 usage error.`,
   options: { help: { type: 'boolean', short: 'h' }, data: { type: 'string' } },
-  commands: [log, undo, importMbox],
+  commands: [serve, log, undo, importMbox],
 };
 
-/** `nymote mail ...`: log, undo, import. */
+/** `nymote mail ...`: serve, log, undo, import. */
 export const mailCommand: Command<Context> = {
   name: 'mail',
-  summary: 'mail: log, undo, import (mbox)',
+  summary: 'mail: serve (IMAP, SMTP), log, undo, import (mbox)',
   usage: mail.usage,
   help: groupHelp(mail).replace(/^usage: .*\n\n/, ''),
   async invoke(argv, { io }) {

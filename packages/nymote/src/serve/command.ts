@@ -71,7 +71,7 @@ example:
       if (tls.generated) log('serve', `made a self-signed certificate for ${config.domain}: ${tls.certFile}`);
       const dkim = await ensureDkimKey(dataDir, config.domain, config.dkimSelector);
       if (dkim.generated) log('serve', `made a DKIM key; publish this TXT record: ${dkim.dnsName} "${dkim.dnsRecord}"`);
-      const { running, queue } = await startServices({ config, store, accounts, tls, dkim, log });
+      const { running, queue, mailstores } = await startServices({ config, store, accounts, tls, dkim, log });
       io.stdout.write(`nymote: serving ${config.domain} from ${dataDir}${firstRun ? ' (new)' : ''}\n`);
       for (const r of running) io.stdout.write(`  ${r.service.padEnd(12)} ${r.url}\n`);
       if ((await accounts.list()).length === 0) {
@@ -81,6 +81,7 @@ example:
       log('serve', 'stopping');
       await queue.stop();
       await Promise.all(running.map((r) => r.close()));
+      await mailstores.settle();
       log('serve', 'stopped');
       return 0;
     } finally {

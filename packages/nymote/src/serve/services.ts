@@ -3,7 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Accounts } from '@nymote/accounts';
 import { createDavServer } from '@nymote/dav';
-import { LocalDelivery, Mailstores, OutboundQueue, createInboundServer, createSubmissionServer } from '@nymote/mail';
+import { LocalDelivery, Mailstores, OutboundQueue, createImapServer, createInboundServer, createSubmissionServer } from '@nymote/mail';
 import type { Store } from '@nymote/store';
 import type { SMTPServer } from 'smtp-server';
 import { Failure } from '../report.js';
@@ -39,7 +39,7 @@ async function listen(server: NetServer, service: Service, host: string, port: n
 }
 
 /** Starts every service whose port is not 0; if one cannot start, those started are stopped again. */
-export async function startServices(input: ServicesInput): Promise<{ running: Running[]; queue: OutboundQueue }> {
+export async function startServices(input: ServicesInput): Promise<{ running: Running[]; queue: OutboundQueue; mailstores: Mailstores }> {
   const { config, store, accounts, tls, log } = input;
   const mailstores = new Mailstores(store);
   const delivery = new LocalDelivery({ accounts, mailstores, domain: config.domain, log: (line) => log('mail', line) });
@@ -65,7 +65,14 @@ export async function startServices(input: ServicesInput): Promise<{ running: Ru
   const submission = (implicitTls: boolean) => smtp(createSubmissionServer({
     ...mailBase, tls, implicitTls, outbound: (m) => queue.enqueue(m).then(() => undefined), log: (line) => log('submission', line),
   }));
+  const imap = (implicitTls: boolean) => {
+    const server = createImapServer({ ...mailBase, tls, implicitTls, log: (line) => log('imap', line) });
+    // IMAP clients stay connected (IDLE): stopping cuts them; commits under way finish (Mailstores.settle).
+    return { server, close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeConnections(); }) };
+  };
   const make: Partial<Record<Service, () => { server: NetServer; close(): Promise<void> }>> = {
+    imap: () => imap(false),
+    imaps: () => imap(true),
     http: () => http(createDavServer({ store, accounts, log: davLog })),
     https: () => http(createDavServer({ store, accounts, log: davLog, tls })),
     smtp: () => smtp(createInboundServer({ ...mailBase, tls, log: (line) => log('smtp', line) })),
@@ -85,5 +92,5 @@ export async function startServices(input: ServicesInput): Promise<{ running: Ru
     throw e;
   }
   queue.start();
-  return { running, queue };
+  return { running, queue, mailstores };
 }
