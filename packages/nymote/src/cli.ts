@@ -2,6 +2,7 @@ import type { Command } from './command.js';
 import { davCommand } from './dav/command.js';
 import { mailCommand } from './mail/command.js';
 import { serveCommand } from './serve/command.js';
+import { statusCommand } from './status.js';
 import { dispatch, type Group } from './group.js';
 import type { Io } from './io.js';
 import { report } from './report.js';
@@ -15,7 +16,7 @@ export interface Context {
 }
 
 /** The top-level commands. */
-const commands: readonly Command<Context>[] = [serveCommand, userCommand, mailCommand, davCommand, storeCommand];
+const commands: readonly Command<Context>[] = [serveCommand, statusCommand, userCommand, mailCommand, davCommand, storeCommand];
 
 const nymote: Group<Context> = {
   path: 'nymote',

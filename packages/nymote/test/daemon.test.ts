@@ -65,11 +65,23 @@ test('nymote serve: first run makes a certificate and says how to add a user; DA
       assert.deepEqual(await read('bob'), []);
       const bobAuth = { Authorization: `Basic ${Buffer.from(`bob:${PASSWORD}`).toString('base64')}` };
       assert.equal((await fetch(`http://127.0.0.1:${http}/dav/calendars/alice/default/d.ics`, { headers: bobAuth })).status, 403);
+
+      const status = await nymote(['status', '--data', data], { env });
+      assert.equal(status.status, 0, status.out + status.err);
+      assert.match(status.out, /^running +pid \d+, since \S+, domain localhost$/m);
+      assert.match(status.out, new RegExp(`^ +imap +imap://127\\.0\\.0\\.1:${imap}$`, 'm'));
+      assert.match(status.out, /^users +alice, bob$/m);
+      assert.match(status.out, /^store +[\d.]+ (KiB|MiB) in /m);
+      assert.match(status.out, /^last +\S+ +\S+ +[0-9a-f]{12} +\S/m);
     } finally {
       const started = Date.now();
-      assert.equal(await server.stop('SIGTERM'), 0);
+      const code = await server.stop('SIGTERM');
+      assert.equal(code, 0, server.stderr());
       assert.ok(Date.now() - started < 5000);
     }
+    const stopped = await nymote(['status', '--data', data], { env });
+    assert.equal(stopped.status, 3);
+    assert.match(stopped.out, /^running +no$/m);
     assert.match(server.stderr(), /serve made a self-signed certificate for localhost/);
     assert.match(server.stderr(), /publish this TXT record: nymote\._domainkey\.localhost "v=DKIM1; k=rsa; p=/);
     const repo = join(data, 'store.git');

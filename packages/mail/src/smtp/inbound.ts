@@ -77,5 +77,7 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
       });
     },
   });
+  // A client that drops the connection mid-handshake is an 'error' event: logged, never a crash.
+  server.on('error', (e: Error) => options.log?.(`smtp: ${e.message}`));
   return server;
 }

@@ -31,7 +31,7 @@ export function createSubmissionServer(options: SubmissionOptions): SMTPServer {
   const limit = options.maxMessageBytes ?? 25 * 1024 * 1024;
   const clock = options.clock ?? Date.now;
   if (options.implicitTls && !options.tls) throw new Error('implicit TLS needs a certificate and key');
-  return new SMTPServer({
+  const server = new SMTPServer({
     name: hostname,
     banner: 'Nymote ESMTP submission',
     size: limit,
@@ -94,4 +94,7 @@ export function createSubmissionServer(options: SubmissionOptions): SMTPServer {
       });
     },
   });
+  // A client that drops the connection mid-handshake is an 'error' event: logged, never a crash.
+  server.on('error', (e: Error) => options.log?.(`submission: ${e.message}`));
+  return server;
 }

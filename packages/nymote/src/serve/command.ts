@@ -10,6 +10,7 @@ import { ensureCertificate } from './certificate.js';
 import { CONFIG_FILE, SERVICES, applyFlags, defaults, readConfigFile } from './config.js';
 import { ensureDkimKey } from './dkim.js';
 import { eventLog } from './log.js';
+import { removeRunInfo, writeRunInfo } from './run-file.js';
 import { startServices } from './services.js';
 
 const portOptions = Object.fromEntries(SERVICES.map((s) => [`${s}-port`, { type: 'string' as const }]));
@@ -72,6 +73,7 @@ example:
       const dkim = await ensureDkimKey(dataDir, config.domain, config.dkimSelector);
       if (dkim.generated) log('serve', `made a DKIM key; publish this TXT record: ${dkim.dnsName} "${dkim.dnsRecord}"`);
       const { running, queue, mailstores } = await startServices({ config, store, accounts, tls, dkim, log });
+      await writeRunInfo(dataDir, { pid: process.pid, started: new Date().toISOString(), domain: config.domain, services: running.map((r) => ({ service: r.service, url: r.url })) });
       io.stdout.write(`nymote: serving ${config.domain} from ${dataDir}${firstRun ? ' (new)' : ''}\n`);
       for (const r of running) io.stdout.write(`  ${r.service.padEnd(12)} ${r.url}\n`);
       if ((await accounts.list()).length === 0) {
@@ -82,6 +84,7 @@ example:
       await queue.stop();
       await Promise.all(running.map((r) => r.close()));
       await mailstores.settle();
+      await removeRunInfo(dataDir);
       log('serve', 'stopped');
       return 0;
     } finally {
