@@ -1,4 +1,6 @@
+import { calendarCommand } from './calendar/command.js';
 import type { Command } from './command.js';
+import { contactsCommand } from './contacts/command.js';
 import { davCommand } from './dav/command.js';
 import { dispatch, type Group } from './group.js';
 import type { Io } from './io.js';
@@ -13,7 +15,7 @@ export interface Context {
 }
 
 /** The top-level commands; `nymote serve` will join them here. */
-const commands: readonly Command<Context>[] = [storeCommand, userCommand, davCommand];
+const commands: readonly Command<Context>[] = [storeCommand, userCommand, davCommand, calendarCommand, contactsCommand];
 
 const nymote: Group<Context> = {
   path: 'nymote',
