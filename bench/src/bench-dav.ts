@@ -3,11 +3,14 @@
 // driven over HTTP with the same iCalendar text and the same requests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sampleCalendar } from '@nymote/dav';
 import { expectSame } from './check.js';
+import { settleDisk } from './settle.js';
 import { median, progressEvery, timed } from './timing.js';
 import type { Benchmark, Context, Row } from './types.js';
 
@@ -28,6 +31,8 @@ interface Peer {
   base: string;
   /** Puts events straight into the server's storage, where PUT would take too long to fill a big calendar. */
   writeDirect?: (coll: string, name: string, text: string) => Promise<void>;
+  /** Imports a whole .ics file into a new calendar `coll` the way the server's users would: what the import row times. */
+  importFile(coll: string, file: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -63,6 +68,21 @@ async function ok(url: string, method: string, body?: string, headers: Record<st
   return r.text;
 }
 
+/**
+ * A PUT that may take minutes (Radicale on a 10 MB calendar): node:http, since fetch gives up waiting
+ * for the response headers after 300 s.
+ */
+function putLong(url: string, body: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'PUT', headers: { Authorization: AUTH, 'Content-Type': 'text/calendar; charset=utf-8', 'Content-Length': body.length } }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
 async function waitUntilUp(url: string, child: ChildProcess, name: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
@@ -89,7 +109,13 @@ async function startRadicale(dir: string): Promise<Peer> {
   // since every PUT rereads the collection to check the UID.
   const folder = join(dir, 'collections', 'collection-root', USER);
   const writeDirect = (coll: string, name: string, text: string) => writeFile(join(folder, coll, name), text);
-  return { name: 'Radicale 3', base: `${base}/${USER}/`, writeDirect, close: () => stop(child) };
+  // Radicale's way to import a file: a PUT of the whole VCALENDAR onto the collection's URL, which it
+  // splits by UID into a new collection replacing whatever was there.
+  const importFile = async (coll: string, file: string) => {
+    const status = await putLong(`${base}/${USER}/${coll}/`, await readFile(file));
+    if (status !== 201) throw new Error(`Radicale answered ${status} to the PUT of ${file}`);
+  };
+  return { name: 'Radicale 3', base: `${base}/${USER}/`, writeDirect, importFile, close: () => stop(child) };
 }
 
 async function startOurs(dir: string): Promise<Peer> {
@@ -120,7 +146,13 @@ async function startOurs(dir: string): Promise<Peer> {
     child.once('exit', (code) => reject(new Error(`nymote dav serve exited with ${code}: ${out}`)));
   });
   child.stdout!.resume();
-  return { name: 'ours', base: `${base}/dav/calendars/${USER}/`, close: () => stop(child) };
+  // Our users' way: the command line, a process of its own beside the running server, on the same data.
+  const importFile = (coll: string, file: string) => new Promise<void>((resolve, reject) => {
+    const p = spawn(process.execPath, [NYMOTE, 'calendar', '--data', data, 'import', USER, coll, file, '-q'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    p.once('error', reject);
+    p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nymote calendar import exited with ${code}`))));
+  });
+  return { name: 'ours', base: `${base}/dav/calendars/${USER}/`, importFile, close: () => stop(child) };
 }
 
 /** Event `i` of the data set: one a day or so through 2026, every tenth weekly for 20 weeks. */
@@ -147,6 +179,8 @@ const QUERY = (start: string, end: string) => `<?xml version="1.0" encoding="utf
 
 const SYNC = (token: string) => `<?xml version="1.0" encoding="utf-8"?>
 <D:sync-collection xmlns:D="DAV:"><D:sync-token>${token}</D:sync-token><D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>`;
+
+const PROPFIND_ETAG = `<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:getetag/></D:prop></D:propfind>`;
 
 const PROPFIND_TOKEN = `<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:sync-token/></D:prop></D:propfind>`;
 
@@ -183,7 +217,7 @@ async function fill(peer: Peer, name: string, count: number, progress: (done: nu
 
 export const davBench: Benchmark = {
   name: 'dav',
-  description: '6. CalDAV: PUT, calendar-query by time range, sync-collection vs Radicale 3',
+  description: '6. CalDAV: PUT, calendar-query by time range, sync-collection, import of a 10 MB .ics vs Radicale 3',
   async run(ctx: Context) {
     if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing (apt-get install radicale)`);
     const n = ctx.sizes.commits; // 10,000, or 1,000 with --quick
@@ -191,7 +225,13 @@ export const davBench: Benchmark = {
     await writeFile(join(root, 'README'), 'radicale/ and ours/ hold the two servers\' data\n');
     const peers = [await startOurs(join(root, 'ours')), await startRadicale(join(root, 'radicale'))];
     const [ours, radicale] = peers as [Peer, Peer];
-    const results = new Map<string, { put: number; queryCold: number; query: number; sync: number; found: string[]; synced: string[] }>();
+    const results = new Map<string, { put: number; queryCold: number; query: number; sync: number; found: string[]; synced: string[]; imported: number; importedNames: string[] }>();
+    // The import file: the same generator as the import tests, n events (about 1 KB each, so 10 MB at
+    // 10,000), a tenth of them weekly series, half of those with a moved occurrence, a fifth with a TZID.
+    const sample = sampleCalendar(n, { name: 'Imported' });
+    const importFile = join(root, 'import.ics');
+    await writeFile(importFile, sample.text);
+    const importMb = (sample.text.length / 1e6).toFixed(1);
     try {
       for (const peer of peers) {
         // Every login to ours is one scrypt run, then remembered; this request pays for it.
@@ -220,7 +260,15 @@ export const davBench: Benchmark = {
           await ok(`${coll}e${k}.ics`, 'PUT', eventText(k, 1), { 'Content-Type': 'text/calendar; charset=utf-8' });
         }
         const sync = await median(ctx.sizes.reps, () => timed(() => ok(coll, 'REPORT', SYNC(token), { Depth: '0', 'Content-Type': 'application/xml' })));
-        results.set(peer.name, { put: put.ms, queryCold: cold.ms, query: query.ms, sync: sync.ms, found: hrefsOf(query.value), synced: hrefsOf(sync.value) });
+
+        ctx.progress(`dav: ${peer.name}: import a ${importMb} MB .ics (${n.toLocaleString('en-US')} events)`);
+        settleDisk();
+        const imported = await timed(() => peer.importFile('imported', importFile));
+        const listing = await ok(`${peer.base}imported/`, 'PROPFIND', PROPFIND_ETAG, { Depth: '1', 'Content-Type': 'application/xml' });
+        results.set(peer.name, {
+          put: put.ms, queryCold: cold.ms, query: query.ms, sync: sync.ms, found: hrefsOf(query.value), synced: hrefsOf(sync.value),
+          imported: imported.ms, importedNames: hrefsOf(listing),
+        });
       }
     } finally {
       for (const p of peers) await p.close();
@@ -230,6 +278,9 @@ export const davBench: Benchmark = {
     expectSame('events found by the one-month calendar-query', b.found, a.found, 'ours');
     expectSame('events reported by sync-collection', b.synced, a.synced, 'ours');
     if (a.synced.length !== CHANGES) throw new Error(`sync-collection reported ${a.synced.length} events, expected ${CHANGES}`);
+    // Both name an imported object by its UID, so the listings must be equal, one object per UID.
+    expectSame('objects after importing the .ics', b.importedNames, a.importedNames, 'ours');
+    if (a.importedNames.length !== sample.objects) throw new Error(`the import made ${a.importedNames.length} objects, expected ${sample.objects}`);
     const peer = (ms: number) => ({ name: radicale.name, result: { ms } });
     const N = n.toLocaleString('en-US');
     const rows: Row[] = [
@@ -237,6 +288,7 @@ export const davBench: Benchmark = {
       { bench: BENCH, task: `calendar-query, one month of ${N} events (${a.found.length.toLocaleString('en-US')} match), first`, ours: { ms: a.queryCold }, peer: peer(b.queryCold) },
       { bench: BENCH, task: `calendar-query, one month of ${N} events (${a.found.length.toLocaleString('en-US')} match)`, ours: { ms: a.query }, peer: peer(b.query), target: 10 },
       { bench: BENCH, task: `sync-collection after ${CHANGES} changes in ${N} events`, ours: { ms: a.sync }, peer: peer(b.sync), target: 1 },
+      { bench: BENCH, task: `import a ${importMb} MB .ics (${N} events, ${sample.overrides} with an override): \`nymote calendar import\` vs PUT of the file`, ours: { ms: a.imported }, peer: peer(b.imported), target: 1 },
     ];
     return rows;
   },

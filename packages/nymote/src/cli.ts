@@ -1,4 +1,6 @@
+import { calendarCommand } from './calendar/command.js';
 import type { Command } from './command.js';
+import { contactsCommand } from './contacts/command.js';
 import { davCommand } from './dav/command.js';
 import { mailCommand } from './mail/command.js';
 import { serveCommand } from './serve/command.js';
@@ -16,7 +18,7 @@ export interface Context {
 }
 
 /** The top-level commands. */
-const commands: readonly Command<Context>[] = [serveCommand, statusCommand, userCommand, mailCommand, davCommand, storeCommand];
+const commands: readonly Command<Context>[] = [serveCommand, statusCommand, userCommand, mailCommand, calendarCommand, contactsCommand, davCommand, storeCommand];
 
 const nymote: Group<Context> = {
   path: 'nymote',
