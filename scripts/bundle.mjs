@@ -4,7 +4,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const version = JSON.parse(readFileSync('packages/nymote/package.json', 'utf8')).version;
-const entries = [{ in: 'packages/nymote/dist/src/main.js', out: 'dist/bundle/nymote.mjs' }];
+// `node scripts/bundle.mjs [OUTDIR]` (default dist/bundle).
+const outDir = process.argv[2] ?? 'dist/bundle';
+const entries = [{ in: 'packages/nymote/dist/src/main.js', out: `${outDir}/nymote.mjs` }];
 for (const e of entries) {
   await build({
     entryPoints: [e.in],

@@ -11,6 +11,7 @@ import { CONFIG_FILE, SERVICES, applyFlags, defaults, readConfigFile } from './c
 import { ensureDkimKey } from './dkim.js';
 import { eventLog } from './log.js';
 import { removeRunInfo, writeRunInfo } from './run-file.js';
+import { isSealed, runSealed } from './sealed.js';
 import { startServices } from './services.js';
 
 const portOptions = Object.fromEntries(SERVICES.map((s) => [`${s}-port`, { type: 'string' as const }]));
@@ -48,19 +49,27 @@ options:
   --tls-cert FILE, --tls-key FILE   a certificate instead of the self-signed one
   --relay HOST[:PORT]   the next hop for outgoing mail
   --log-format F        text (default) or json: one line per event on stderr
+  --sealed              run under Node's permission model: read only the program
+                        and DATA, write only DATA, no child processes
 
 example:
   nymote serve --data /var/lib/nymote --domain example.org --host 0.0.0.0`,
   options: {
     data: { type: 'string' }, host: { type: 'string' }, domain: { type: 'string' },
     'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, relay: { type: 'string' }, 'log-format': { type: 'string' },
+    sealed: { type: 'boolean' },
     ...portOptions,
   },
   args: [],
   async run(_args, options, { io }) {
     const dataDir = typeof options.data === 'string' ? resolve(options.data) : defaultDataDir(io.env);
-    const interrupted = io.interrupted();
     const firstRun = await mkdir(dataDir, { recursive: true, mode: 0o700 }).then((made) => made !== undefined);
+    if (options.sealed && !isSealed()) {
+      const argv = process.argv.slice(2).filter((a) => a !== '--sealed');
+      if (!argv.includes('--data')) argv.push('--data', dataDir);
+      return runSealed(process.argv[1]!, argv, dataDir);
+    }
+    const interrupted = io.interrupted();
     const base = defaults(process.getuid?.() === 0);
     const config = applyFlags(await readConfigFile(dataDir, base), options as Record<string, string | undefined>);
     const log = eventLog((line) => io.stderr.write(line), config.logFormat);
