@@ -13,6 +13,14 @@ import { cliEnv, git, nymote, startServing } from './helpers.js';
 const PASSWORD = 'correct horse battery';
 const auth = { Authorization: `Basic ${Buffer.from(`alice:${PASSWORD}`).toString('base64')}` };
 
+async function waitFor(condition: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
     const s = createServer();
@@ -97,6 +105,16 @@ test('nymote serve: first run makes a certificate and says how to add a user; DA
       assert.equal(server.banner[2], `http://127.0.0.1:${http}`);
       const r = await fetch(`http://127.0.0.1:${http}/dav/calendars/alice/default/d.ics`, { headers: auth });
       assert.equal(r.status, 200, 'the event survived the restart');
+      // SIGHUP reads the file again: a broken one is reported and changes nothing, a good one is applied.
+      writeFileSync(join(data, 'nymote.toml'), 'domain = [\n');
+      server.process.kill('SIGHUP');
+      await waitFor(() => /not reloaded: .*nymote\.toml/.test(server.stderr()));
+      writeFileSync(join(data, 'nymote.toml'), `domain = "example.org"\nlog_format = "json"\n[ports]\nimap = 0\nimaps = 0\nsmtp = ${smtp}\nsubmission = 0\nsubmissions = 0\nhttps = 0\n`);
+      server.process.kill('SIGHUP');
+      await waitFor(() => /"message":"reloaded"/.test(server.stderr()));
+      const mx = nodemailer.createTransport({ host: '127.0.0.1', port: smtp, secure: false, ignoreTLS: true });
+      await mx.sendMail({ from: 'ann@example.net', to: 'alice@example.org', subject: 'After reload', text: 'Hi.' });
+      assert.equal((await fetch(`http://127.0.0.1:${http}/dav/calendars/alice/default/d.ics`, { headers: auth })).status, 200);
     } finally {
       assert.equal(await server.stop('SIGTERM'), 0);
     }

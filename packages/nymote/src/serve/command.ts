@@ -69,34 +69,61 @@ example:
       if (!argv.includes('--data')) argv.push('--data', dataDir);
       return runSealed(process.argv[1]!, argv, dataDir);
     }
-    const interrupted = io.interrupted();
+    const interrupted = io.interrupted().then(() => 'stop' as const);
     const base = defaults(process.getuid?.() === 0);
-    const config = applyFlags(await readConfigFile(dataDir, base), options as Record<string, string | undefined>);
-    const log = eventLog((line) => io.stderr.write(line), config.logFormat);
+    const readConfig = async () => applyFlags(await readConfigFile(dataDir, base), options as Record<string, string | undefined>);
+    let config = await readConfig();
+    let log = eventLog((line) => io.stderr.write(line), config.logFormat);
     const session = new StoreSession(io, storeRepository(dataDir));
+    // SIGHUP: read the configuration again and restart the listeners with it (clients reconnect).
+    let hangup: () => void = () => {};
+    const onHup = () => hangup();
+    process.on('SIGHUP', onHup);
     try {
       const { store } = await session.open({ create: true });
       const accounts = new Accounts(store);
-      const tls = await ensureCertificate(dataDir, config.domain, config.tls);
-      if (tls.generated) log('serve', `made a self-signed certificate for ${config.domain}: ${tls.certFile}`);
-      const dkim = await ensureDkimKey(dataDir, config.domain, config.dkimSelector);
-      if (dkim.generated) log('serve', `made a DKIM key; publish this TXT record: ${dkim.dnsName} "${dkim.dnsRecord}"`);
-      const { running, queue, mailstores } = await startServices({ config, store, accounts, tls, dkim, log });
-      await writeRunInfo(dataDir, { pid: process.pid, started: new Date().toISOString(), domain: config.domain, services: running.map((r) => ({ service: r.service, url: r.url })) });
-      io.stdout.write(`nymote: serving ${config.domain} from ${dataDir}${firstRun ? ' (new)' : ''}\n`);
-      for (const r of running) io.stdout.write(`  ${r.service.padEnd(12)} ${r.url}\n`);
-      if ((await accounts.list()).length === 0) {
-        io.stdout.write(`No users yet. Add the first with:\n  nymote user add NAME --data ${dataDir}\n`);
+      for (let first = true; ; first = false) {
+        const tls = await ensureCertificate(dataDir, config.domain, config.tls);
+        if (tls.generated) log('serve', `made a self-signed certificate for ${config.domain}: ${tls.certFile}`);
+        const dkim = await ensureDkimKey(dataDir, config.domain, config.dkimSelector);
+        if (dkim.generated) log('serve', `made a DKIM key; publish this TXT record: ${dkim.dnsName} "${dkim.dnsRecord}"`);
+        const { running, queue, mailstores } = await startServices({ config, store, accounts, tls, dkim, log });
+        await writeRunInfo(dataDir, { pid: process.pid, started: new Date().toISOString(), domain: config.domain, services: running.map((r) => ({ service: r.service, url: r.url })) });
+        if (first) {
+          io.stdout.write(`nymote: serving ${config.domain} from ${dataDir}${firstRun ? ' (new)' : ''}\n`);
+          for (const r of running) io.stdout.write(`  ${r.service.padEnd(12)} ${r.url}\n`);
+          if ((await accounts.list()).length === 0) {
+            io.stdout.write(`No users yet. Add the first with:\n  nymote user add NAME --data ${dataDir}\n`);
+          }
+        } else {
+          log('serve', 'reloaded', { services: running.map((r) => r.url) });
+        }
+        // A configuration that does not read is reported and the services go on as they are.
+        let why: 'stop' | 'reload';
+        let next = config;
+        for (;;) {
+          why = await Promise.race([interrupted, new Promise<'reload'>((resolve) => { hangup = () => resolve('reload'); })]);
+          if (why === 'stop') break;
+          try {
+            next = await readConfig();
+            break;
+          } catch (e) {
+            log('serve', `not reloaded: ${(e as Error).message}`);
+          }
+        }
+        log('serve', why === 'stop' ? 'stopping' : 'reloading');
+        await queue.stop();
+        await Promise.all(running.map((r) => r.close()));
+        await mailstores.settle();
+        if (why === 'stop') break;
+        config = next;
+        log = eventLog((line) => io.stderr.write(line), config.logFormat);
       }
-      await interrupted;
-      log('serve', 'stopping');
-      await queue.stop();
-      await Promise.all(running.map((r) => r.close()));
-      await mailstores.settle();
       await removeRunInfo(dataDir);
       log('serve', 'stopped');
       return 0;
     } finally {
+      process.off('SIGHUP', onHup);
       await session.close();
     }
   },
