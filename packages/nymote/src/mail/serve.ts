@@ -40,7 +40,7 @@ example:
   async run(_args, options, context: DataContext) {
     const { io, dataDir } = context;
     const interrupted = io.interrupted();
-    const base = defaults(process.getuid?.() === 0);
+    const base = defaults(process.getuid?.() === 0 || io.env['NYMOTE_PORTS'] === 'standard');
     const fromFile = await readConfigFile(dataDir, base);
     const config = applyFlags({ ...fromFile, ports: { ...fromFile.ports, http: 0, https: 0, imaps: 0, submissions: 0 } }, options as Record<string, string | undefined>);
     const log = eventLog((line) => io.stderr.write(line), config.logFormat);

@@ -44,8 +44,9 @@ options:
   --domain NAME         the mail domain
   --imap-port P, --imaps-port P, --smtp-port P, --submission-port P,
   --submissions-port P, --http-port P, --https-port P
-                        ports; as root 143, 993, 25, 587, 465, 80, 443, otherwise
-                        1143, 1993, 2525, 1587, 1465, 8080, 8443
+                        ports; as root (or with NYMOTE_PORTS=standard, e.g. given
+                        CAP_NET_BIND_SERVICE) 143, 993, 25, 587, 465, 80, 443,
+                        otherwise 1143, 1993, 2525, 1587, 1465, 8080, 8443
   --tls-cert FILE, --tls-key FILE   a certificate instead of the self-signed one
   --relay HOST[:PORT]   the next hop for outgoing mail
   --log-format F        text (default) or json: one line per event on stderr
@@ -70,7 +71,7 @@ example:
       return runSealed(process.argv[1]!, argv, dataDir);
     }
     const interrupted = io.interrupted().then(() => 'stop' as const);
-    const base = defaults(process.getuid?.() === 0);
+    const base = defaults(process.getuid?.() === 0 || io.env['NYMOTE_PORTS'] === 'standard');
     const readConfig = async () => applyFlags(await readConfigFile(dataDir, base), options as Record<string, string | undefined>);
     let config = await readConfig();
     let log = eventLog((line) => io.stderr.write(line), config.logFormat);
