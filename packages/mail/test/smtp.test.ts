@@ -45,7 +45,7 @@ before(async () => {
   const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', algorithm: 'sha256' });
   cert = pems.cert;
   const base = { accounts, mailstores, domain: DOMAIN };
-  mx = await listen(createInboundServer({ ...base, maxMessageBytes: 100_000, authentication: { resolver: noDns } }));
+  mx = await listen(createInboundServer({ ...base, maxMessageBytes: 100_000, authentication: { resolver: noDns, checkLoopback: true } }));
   submission = await listen(createSubmissionServer(base));
   tlsSubmission = await listen(createSubmissionServer({ ...base, tls: { cert: pems.cert, key: pems.private } }));
 });

@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { promises as dns } from 'node:dns';
 import type { Store } from '@nymote/store';
-import { dkimSign } from 'mailauth';
-import nodemailer from 'nodemailer';
 import { headerLine } from '../mailstore/subject.js';
 import type { LocalDelivery } from '../smtp/delivery.js';
 import { bounceMessage } from './dsn.js';
@@ -67,12 +65,14 @@ export class OutboundQueue {
     let raw = Buffer.from(message.raw);
     if (this.options.dkim) {
       const domain = message.from.slice(message.from.lastIndexOf('@') + 1);
-      // mailauth 4 signs with `signatureData`; its types still ask for the top-level fields it replaced.
+      // mailauth is loaded on first use (it holds about 35 MB). Version 4 signs with `signatureData`;
+      // its types still ask for the top-level fields it replaced.
+      const { dkimSign } = await import('mailauth');
       const signed = await dkimSign(raw, {
         canonicalization: 'relaxed/relaxed',
         signTime: new Date(this.clock()),
         signatureData: [{ signingDomain: domain, selector: this.options.dkim.selector, privateKey: this.options.dkim.privateKey }],
-      } as unknown as Parameters<typeof dkimSign>[1]);
+      } as unknown as Parameters<typeof import('mailauth').dkimSign>[1]);
       if (signed.errors.length > 0) throw new Error(`DKIM signing for ${domain} failed: ${signed.errors.map((e) => e.message).join('; ')}`);
       raw = Buffer.concat([Buffer.from(signed.signatures.replace(/\r?\n/g, '\r\n'), 'utf8'), raw]);
     }
@@ -208,6 +208,8 @@ export class OutboundQueue {
   }
 
   private async transaction(hop: NextHop, raw: Uint8Array, from: string, rcpts: string[]): Promise<Attempt[]> {
+    // nodemailer is loaded when there is mail to send, not by every daemon at start.
+    const { default: nodemailer } = await import('nodemailer');
     const transport = nodemailer.createTransport({
       host: hop.host, port: hop.port, secure: hop.secure === true, name: this.options.hostname,
       connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 120_000,

@@ -1,5 +1,6 @@
+import { isLoopback } from '@nymote/accounts';
 import { SMTPServer } from 'smtp-server';
-import { authenticate, type DNSResolver } from 'mailauth';
+import type { DNSResolver } from 'mailauth';
 import { LocalDelivery, type DeliveryOptions } from './delivery.js';
 import { readMessage, smtpError } from './data.js';
 import { receivedHeader } from './trace.js';
@@ -13,9 +14,11 @@ export interface InboundOptions extends DeliveryOptions {
   maxMessageBytes?: number;
   /**
    * SPF, DKIM and DMARC checks (mailauth), recorded in an Authentication-Results header. `resolver`
-   * answers its DNS questions (default: the system's resolver); false skips the checks.
+   * answers its DNS questions (default: the system's resolver); false skips the checks. Mail handed
+   * over from this machine (loopback) is not checked unless `checkLoopback`: SPF has nothing to say
+   * about 127.0.0.1, and local tools and tests should cause no DNS traffic.
    */
-  authentication?: false | { resolver?: DNSResolver };
+  authentication?: false | { resolver?: DNSResolver; checkLoopback?: boolean };
   clock?: () => number;
 }
 
@@ -58,7 +61,13 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         const users = (session as { users?: string[] }).users ?? [];
         let headers = receivedHeader(session, hostname, users.length === 1 ? session.envelope.rcptTo[0]?.address : undefined, clock());
-        if (options.authentication !== false) {
+        const local = isLoopback(session.remoteAddress) && !(options.authentication && options.authentication.checkLoopback);
+        if (local) {
+          headers = `Authentication-Results: ${hostname}; none (handed over on this machine, not checked)\r\n` + headers;
+        } else if (options.authentication !== false) {
+          // Loaded on first use: mailauth and its dependencies hold about 35 MB, and a server that only
+          // gets mail from this machine never needs them.
+          const { authenticate } = await import('mailauth');
           const auth = await authenticate(raw, {
             ip: session.remoteAddress,
             helo: session.hostNameAppearsAs,

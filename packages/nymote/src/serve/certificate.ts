@@ -3,7 +3,6 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
-import selfsigned from 'selfsigned';
 import { Failure } from '../report.js';
 
 export interface TlsFiles { cert: Buffer; key: Buffer; certFile: string; generated: boolean }
@@ -23,6 +22,7 @@ export async function ensureCertificate(dataDir: string, domain: string, configu
     const now = new Date();
     const notAfter = new Date(now);
     notAfter.setFullYear(now.getFullYear() + 10);
+    const { default: selfsigned } = await import('selfsigned');
     const pems = await selfsigned.generate([{ name: 'commonName', value: domain }], {
       keyType: 'ec', algorithm: 'sha256', notBeforeDate: now, notAfterDate: notAfter,
       extensions: [{

@@ -26,6 +26,8 @@ export function programFiles(entry: string): string {
 export function runSealed(entry: string, argv: readonly string[], dataDir: string): Promise<number> {
   const read = programFiles(entry);
   const child = spawn(process.execPath, [
+    // Node flags given to the launcher (e.g. --max-semi-space-size) apply to the daemon.
+    ...process.execArgv.filter((a) => !a.startsWith('--allow-') && a !== '--experimental-permission'),
     '--experimental-permission', '--no-warnings=ExperimentalWarning',
     `--allow-fs-read=${read}`, `--allow-fs-read=${dataDir}`, `--allow-fs-write=${dataDir}`,
     entry, ...argv,

@@ -1,4 +1,4 @@
-import { Store } from '@nymote/store';
+import { Store, type ObjectCacheOptions } from '@nymote/store';
 import { initRepository, openRepository, type FsBackendOptions } from '@nymote/store/node';
 import type { Io } from '../io.js';
 import { defaultAuthor } from './author.js';
@@ -9,7 +9,8 @@ import { cliSchema } from './schema.js';
 export class StoreSession implements StoreContext {
   private opened: Promise<Opened> | undefined;
 
-  constructor(readonly io: Io, readonly repo: string) {}
+  /** `cache` sizes the store's object caches (a long-running daemon keeps them small). */
+  constructor(readonly io: Io, readonly repo: string, private readonly cache?: ObjectCacheOptions) {}
 
   open(options: { create?: boolean } = {}): Promise<Opened> {
     // A failed open is forgotten, so `init` can try opening first and create on not-a-repository.
@@ -27,7 +28,7 @@ export class StoreSession implements StoreContext {
       // The default branch is the one HEAD names, as in git, so a repository made by `git init -b x` works.
       const head = await backend.refs.readSymbolic('HEAD');
       const defaultBranch = head?.startsWith('refs/heads/') ? head.slice('refs/heads/'.length) : undefined;
-      const store = new Store(backend, { schema: cliSchema, author: defaultAuthor(this.io.env), ...(defaultBranch ? { defaultBranch } : {}) });
+      const store = new Store(backend, { schema: cliSchema, author: defaultAuthor(this.io.env), ...(defaultBranch ? { defaultBranch } : {}), ...(this.cache ? { cache: this.cache } : {}) });
       return { store, backend };
     } catch (e) {
       await backend.close();
