@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memoryBackend, Store } from '@nymote/store';
 import { openStore } from '@nymote/store/node';
-import { MailError, Mailstore, MailboxView } from '../src/index.js';
+import { MailError, Mailstore } from '../src/index.js';
 
 const author = { name: 'Admin', email: 'admin@example.org' };
 const mail = (subject: string, body = 'Hello.') => new TextEncoder().encode(`From: Ann <ann@example.org>\r\nTo: bob@example.org\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/\W/g, '')}@example.org>\r\n\r\n${body}\r\n`);

@@ -4,6 +4,10 @@ import { resolve } from 'node:path';
 import { Accounts } from '@nymote/accounts';
 import { isStoreError, type Store } from '@nymote/store';
 import { defaultDataDir, storeRepository } from './data-dir.js';
+import type { Context } from './cli.js';
+import type { Command } from './command.js';
+import type { DataContext } from './data-context.js';
+import { dispatch, groupHelp, type Group } from './group.js';
 import type { Io } from './io.js';
 import { Failure } from './report.js';
 import { StoreSession } from './store/session.js';
@@ -32,3 +36,30 @@ export class DataSession {
     return this.session.close();
   }
 }
+
+/**
+ * A top-level command whose verbs work on a data directory (user, mail, dav, calendar, contacts):
+ * the group's --data opens one DataSession per run, closed at the end whatever happens.
+ */
+export function dataGroupCommand<C>(group: Group<C>, name: string, summary: string, contextOf: (session: DataSession, io: Io) => C): Command<Context> {
+  return {
+    name,
+    summary,
+    usage: group.usage,
+    help: groupHelp(group).replace(/^usage: .*\n\n/, ''),
+    async invoke(argv, { io }) {
+      let session: DataSession | undefined;
+      try {
+        return await dispatch(group, argv, io, (values) => {
+          session = new DataSession(io, values);
+          return contextOf(session, io);
+        });
+      } finally {
+        await session?.close();
+      }
+    },
+  };
+}
+
+/** The usual context of those verbs: the data directory and its store and accounts. */
+export const dataContext = (session: DataSession, io: Io): DataContext => ({ io, dataDir: session.dataDir, open: () => session.open() });

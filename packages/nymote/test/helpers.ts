@@ -3,6 +3,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI: dist/test/helpers.js → dist/src/main.js. */
@@ -156,4 +157,15 @@ export async function withStore(body: (s: Sandbox) => Promise<void>): Promise<vo
   } finally {
     s.cleanup();
   }
+}
+
+/** Ports free on 127.0.0.1 right now (for servers whose 0 means "off", not "any"). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<NetServer>((resolve) => {
+    const s = createNetServer();
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  })));
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
 }

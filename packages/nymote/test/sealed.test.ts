@@ -3,24 +3,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { cliEnv } from './helpers.js';
+import { cliEnv, freePorts } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const PASSWORD = 'correct horse battery';
 const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 test('the bundle runs with no node_modules; serve --sealed runs it under the permission model', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nymote-sealed-'));
@@ -40,7 +31,7 @@ test('the bundle runs with no node_modules; serve --sealed runs it under the per
       p.stdin!.end(`${PASSWORD}\n`);
     });
 
-    const port = await freePort();
+    const [port] = await freePorts(1);
     const off = ['imap', 'imaps', 'smtp', 'submission', 'submissions', 'https'].flatMap((s) => [`--${s}-port`, '0']);
     const launcher = spawn(process.execPath, [bundle, 'serve', '--sealed', '--data', data, '--http-port', String(port), ...off], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
 import type { Context } from '../cli.js';
-import { DataSession } from '../data-session.js';
-import { dispatch, groupHelp, type Group } from '../group.js';
+import { dataContext, dataGroupCommand } from '../data-session.js';
+import type { Group } from '../group.js';
 import type { DavContext } from './context.js';
 import { log, undo } from './history.js';
 import { serve } from './serve.js';
@@ -22,21 +22,4 @@ Exit status: 0 ok; 1 failure; 2 usage error.`,
 };
 
 /** `nymote dav ...`: serve, log, undo. */
-export const davCommand: Command<Context> = {
-  name: 'dav',
-  summary: 'contacts and calendars: serve (CardDAV, CalDAV), log, undo',
-  usage: dav.usage,
-  help: groupHelp(dav).replace(/^usage: .*\n\n/, ''),
-  async invoke(argv, { io }) {
-    let session: DataSession | undefined;
-    try {
-      return await dispatch(dav, argv, io, (values) => {
-        const opened = new DataSession(io, values);
-        session = opened;
-        return { io, dataDir: opened.dataDir, open: () => opened.open() };
-      });
-    } finally {
-      await session?.close();
-    }
-  },
-};
+export const davCommand: Command<Context> = dataGroupCommand(dav, 'dav', 'contacts and calendars: serve (CardDAV, CalDAV), log, undo', dataContext);

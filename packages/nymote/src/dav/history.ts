@@ -1,6 +1,6 @@
 // `nymote dav log` and `nymote dav undo`: the history of a user's contacts and calendars.
 import type { Store } from '@nymote/store';
-import { isoSeconds, userBranch } from '../data-context.js';
+import { maxCount, ownCommit, printHistory, userBranch } from '../data-context.js';
 import { defineCommand } from '../command.js';
 import { reportConflicts } from '../store/conflicts.js';
 import { Failure } from '../report.js';
@@ -37,15 +37,11 @@ example:
   options: { 'max-count': { type: 'string', short: 'n' } },
   args: ['USER', '[COLLECTION]'],
   async run([user, collection], options, context: DavContext) {
-    const n = options['max-count'];
-    if (n !== undefined && (!/^\d+$/.test(n) || Number(n) < 1)) throw new UsageError(`-n needs a whole number of commits, 1 or more, not "${n}"`);
+    const limit = maxCount(options['max-count']);
     const { store } = await context.open();
     const branch = await userBranch(context, user!);
     const key = collection === undefined ? undefined : await collectionKey(store, branch, collection);
-    const page = await store.log({ at: branch, ...(key ? { key } : {}), ...(n ? { limit: Number(n) } : {}) });
-    let out = '';
-    for (const e of page.entries) out += `${e.id.slice(0, 12)}  ${isoSeconds(e.author.time)}  ${e.message.split('\n')[0]}\n`;
-    context.io.stdout.write(out);
+    await printHistory(context, branch, key, limit);
     return 0;
   },
 });
@@ -66,9 +62,7 @@ example:
   async run([user, commit], _options, context: DavContext) {
     const { store } = await context.open();
     const branch = await userBranch(context, user!);
-    const id = await store.resolve({ commit: commit! }).catch(() => undefined);
-    const head = (await store.head(branch))!;
-    if (!id || !(await store.isAncestor(id, head))) throw new Failure(`${commit} is not a change of ${user}'s (see "nymote dav log ${user}")`);
+    const id = await ownCommit(context, user!, branch, commit!, 'nymote dav log');
     const info = await store.objects.commit(id);
     if (info.parents.length === 0) throw new Failure(`${commit} is the start of ${user}'s data: there is nothing before it to go back to`);
     const subject = info.message.split('\n')[0]!;

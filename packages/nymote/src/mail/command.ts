@@ -1,8 +1,8 @@
 import type { Command } from '../command.js';
 import type { Context } from '../cli.js';
 import type { DataContext } from '../data-context.js';
-import { DataSession } from '../data-session.js';
-import { dispatch, groupHelp, type Group } from '../group.js';
+import { dataContext, dataGroupCommand } from '../data-session.js';
+import type { Group } from '../group.js';
 import { log, undo } from './history.js';
 import { importMbox } from './import.js';
 import { serve } from './serve.js';
@@ -23,21 +23,4 @@ Exit status: 0 ok; 1 failure; 2 usage error.`,
 };
 
 /** `nymote mail ...`: serve, log, undo, import. */
-export const mailCommand: Command<Context> = {
-  name: 'mail',
-  summary: 'mail: serve (IMAP, SMTP), log, undo, import (mbox)',
-  usage: mail.usage,
-  help: groupHelp(mail).replace(/^usage: .*\n\n/, ''),
-  async invoke(argv, { io }) {
-    let session: DataSession | undefined;
-    try {
-      return await dispatch(mail, argv, io, (values) => {
-        const opened = new DataSession(io, values);
-        session = opened;
-        return { io, dataDir: opened.dataDir, open: () => opened.open() };
-      });
-    } finally {
-      await session?.close();
-    }
-  },
-};
+export const mailCommand: Command<Context> = dataGroupCommand(mail, 'mail', 'mail: serve (IMAP, SMTP), log, undo, import (mbox)', dataContext);

@@ -1,9 +1,8 @@
 // `nymote mail log` and `nymote mail undo`: the history of a user's mail.
 import { MAIL_ROOT, MailError, Mailstore, canonicalName, mailboxKey } from '@nymote/mail';
 import { defineCommand } from '../command.js';
-import { isoSeconds, userBranch, type DataContext } from '../data-context.js';
+import { maxCount, ownCommit, printHistory, userBranch, type DataContext } from '../data-context.js';
 import { Failure } from '../report.js';
-import { UsageError } from '../usage.js';
 
 export const log = defineCommand({
   name: 'log',
@@ -22,18 +21,14 @@ example:
   options: { 'max-count': { type: 'string', short: 'n' } },
   args: ['USER', '[MAILBOX]'],
   async run([user, mailbox], options, context: DataContext) {
-    const n = options['max-count'];
-    if (n !== undefined && (!/^\d+$/.test(n) || Number(n) < 1)) throw new UsageError(`-n needs a whole number of commits, 1 or more, not "${n}"`);
+    const limit = maxCount(options['max-count']);
     const { store } = await context.open();
     const branch = await userBranch(context, user!);
     const key = mailbox === undefined ? MAIL_ROOT : mailboxKey(canonicalName(mailbox));
     if (mailbox !== undefined && (await store.kind(key, branch)) === undefined && (await store.log({ at: branch, key, limit: 1 })).entries.length === 0) {
       throw new Failure(`${user} has no mailbox ${mailbox}, and never had`);
     }
-    const page = await store.log({ at: branch, key, ...(n ? { limit: Number(n) } : {}) });
-    let out = '';
-    for (const e of page.entries) out += `${e.id.slice(0, 12)}  ${isoSeconds(e.author.time)}  ${e.message.split('\n')[0]}\n`;
-    context.io.stdout.write(out);
+    await printHistory(context, branch, key, limit);
     return 0;
   },
 });
@@ -55,12 +50,10 @@ example:
   async run([user, commit], _options, context: DataContext) {
     const { store } = await context.open();
     const branch = await userBranch(context, user!);
-    const id = await store.resolve({ commit: commit! }).catch(() => undefined);
-    const head = (await store.head(branch))!;
-    if (!id || !(await store.isAncestor(id, head))) throw new Failure(`${commit} is not a change of ${user}'s (see "nymote mail log ${user}")`);
+    const id = await ownCommit(context, user!, branch, commit!, 'nymote mail log');
     try {
       const r = await new Mailstore(store, user!).undo(id);
-      context.io.stdout.write(`undid "${r.subject}" (${(r.commit ?? head).slice(0, 12)} on ${branch})\n`);
+      context.io.stdout.write(`undid "${r.subject}" (${(r.commit ?? (await store.head(branch))!).slice(0, 12)} on ${branch})\n`);
       return 0;
     } catch (e) {
       if (e instanceof MailError) throw new Failure(`cannot undo ${commit}: ${e.message}`);

@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
 import type { Context } from '../cli.js';
-import { DataSession } from '../data-session.js';
-import { dispatch, groupHelp, type Group } from '../group.js';
+import { dataGroupCommand } from '../data-session.js';
+import type { Group } from '../group.js';
 import { userCommands } from './commands.js';
 import type { UserContext } from './context.js';
 
@@ -25,21 +25,6 @@ Exit status: 0 ok; 1 failure (no such user, name taken, weak password); 2 usage 
 };
 
 /** `nymote user ...`: a top-level command that dispatches to the user verbs. */
-export const userCommand: Command<Context> = {
-  name: 'user',
-  summary: 'manage users: add, list, passwd, remove',
-  usage: user.usage,
-  help: groupHelp(user).replace(/^usage: .*\n\n/, ''),
-  async invoke(argv, { io }) {
-    let session: DataSession | undefined;
-    try {
-      return await dispatch(user, argv, io, (values) => {
-        const opened = new DataSession(io, values);
-        session = opened;
-        return { io, dataDir: opened.dataDir, accounts: async (options = {}) => (await opened.open(options)).accounts };
-      });
-    } finally {
-      await session?.close();
-    }
-  },
-};
+export const userCommand: Command<Context> = dataGroupCommand(user, 'user', 'manage users: add, list, passwd, remove', (session, io) => ({
+  io, dataDir: session.dataDir, accounts: async (options = {}) => (await session.open(options)).accounts,
+}));
