@@ -1,6 +1,7 @@
 // `nymote serve`: the whole daemon in one process, on ports the test picks, over a temporary data directory.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,19 @@ test('nymote serve: first run makes a certificate and says how to add a user; DA
     const [smtp, submission, submissions, http, https, fromFile, imap] = await freePorts(7);
     const args = ['serve', '--data', data, '--imap-port', String(imap), '--imaps-port', '0', '--smtp-port', String(smtp), '--submission-port', String(submission),
       '--submissions-port', String(submissions), '--http-port', String(http), '--https-port', String(https)];
+    // IMAP with STARTTLS, checked against the daemon's certificate: the subjects in a user's INBOX.
+    const readMail = async (user: string) => {
+      const c = new ImapFlow({ host: '127.0.0.1', port: imap, secure: false, doSTARTTLS: true, tls: { ca: readFileSync(join(data, 'tls', 'cert.pem'), 'utf8'), servername: 'localhost' }, auth: { user, pass: PASSWORD }, logger: false });
+      await c.connect();
+      try {
+        await c.mailboxOpen('INBOX');
+        const subjects: string[] = [];
+        for await (const msg of c.fetch('1:*', { envelope: true })) subjects.push(msg.envelope?.subject ?? '');
+        return subjects.sort();
+      } finally {
+        await c.logout();
+      }
+    };
     let server = await startServing(args, env, /^nymote: serving localhost from (.*) \(new\)\n(?:.*\n)*No users yet\. Add the first with:\n {2}nymote user add NAME --data (.*)\n/);
     assert.equal(server.banner[1], data);
     const cert = readFileSync(join(data, 'tls', 'cert.pem'), 'utf8');
@@ -40,26 +54,22 @@ test('nymote serve: first run makes a certificate and says how to add a user; DA
           (res) => { res.resume(); resolve(res.statusCode!); }).on('error', reject).end(event('daemon-1'));
       });
       assert.equal(put, 201);
+      // A contact with curl, over HTTPS checked against the daemon's certificate.
+      writeFileSync(join(dir, 'cert.pem'), cert);
+      const curl = await new Promise<string>((resolve, reject) => {
+        execFile('curl', ['-sS', '--cacert', join(dir, 'cert.pem'), '--resolve', `localhost:${https}:127.0.0.1`, '-u', `alice:${PASSWORD}`, '-T', '-', '-H', 'Content-Type: text/vcard',
+          '-o', '/dev/null', '-w', '%{http_code}', `https://localhost:${https}/dav/addressbooks/alice/default/ann.vcf`], (e, out) => (e ? reject(e) : resolve(out)))
+          .stdin!.end('BEGIN:VCARD\r\nVERSION:3.0\r\nUID:ann\r\nFN:Ann Example\r\nN:Example;Ann;;;\r\nEND:VCARD\r\n');
+      });
+      assert.equal(curl, '201');
       const mx = nodemailer.createTransport({ host: '127.0.0.1', port: smtp, secure: false, tls: { ca: cert, servername: 'localhost' } });
       await mx.sendMail({ from: 'ann@example.net', to: 'alice@localhost', subject: 'To the daemon', text: 'Hi.' });
       const sub = nodemailer.createTransport({ host: '127.0.0.1', port: submissions, secure: true, tls: { ca: cert, servername: 'localhost' }, auth: { user: 'alice', pass: PASSWORD } });
       await sub.sendMail({ from: 'alice@localhost', to: 'alice@localhost', subject: 'Note to self', text: 'Over implicit TLS.' });
       assert.equal((await nymote(['user', 'add', 'bob', '--data', data], { env, input: `${PASSWORD}\n` })).status, 0);
-      // IMAP with STARTTLS, checked against the daemon's certificate: alice reads both mails, bob none.
-      const read = async (user: string) => {
-        const c = new ImapFlow({ host: '127.0.0.1', port: imap, secure: false, doSTARTTLS: true, tls: { ca: cert, servername: 'localhost' }, auth: { user, pass: PASSWORD }, logger: false });
-        await c.connect();
-        try {
-          await c.mailboxOpen('INBOX');
-          const subjects: string[] = [];
-          for await (const msg of c.fetch('1:*', { envelope: true })) subjects.push(msg.envelope?.subject ?? '');
-          return subjects.sort();
-        } finally {
-          await c.logout();
-        }
-      };
-      assert.deepEqual(await read('alice'), ['Note to self', 'To the daemon']);
-      assert.deepEqual(await read('bob'), []);
+      // Alice reads both mails over IMAP, bob none; bob cannot read alice's event over DAV.
+      assert.deepEqual(await readMail('alice'), ['Note to self', 'To the daemon']);
+      assert.deepEqual(await readMail('bob'), []);
       const bobAuth = { Authorization: `Basic ${Buffer.from(`bob:${PASSWORD}`).toString('base64')}` };
       assert.equal((await fetch(`http://127.0.0.1:${http}/dav/calendars/alice/default/d.ics`, { headers: bobAuth })).status, 403);
 
@@ -88,12 +98,18 @@ test('nymote serve: first run makes a certificate and says how to add a user; DA
     assert.match(subjects, /^Add event Daemon to calendar Calendar$/m);
 
     // Restarted with a config file: its domain is used, the flag's port still wins over the file's.
-    writeFileSync(join(data, 'nymote.toml'), `domain = "example.org"\nlog_format = "json"\n[ports]\nhttp = ${fromFile}\nimap = 0\nimaps = 0\nsmtp = 0\nsubmission = 0\nsubmissions = 0\nhttps = 0\n`);
-    server = await startServing(['serve', '--data', data, '--http-port', String(http)], env, /^nymote: serving example\.org from (.*)\n {2}http +(http:\/\/\S+)\n/);
+    writeFileSync(join(data, 'nymote.toml'), `domain = "example.org"\nlog_format = "json"\n[ports]\nhttp = ${fromFile}\nimap = ${imap}\nimaps = 0\nsmtp = 0\nsubmission = 0\nsubmissions = 0\nhttps = 0\n`);
+    server = await startServing(['serve', '--data', data, '--http-port', String(http)], env, /^nymote: serving example\.org from (.*)\n {2}imap +\S+\n {2}http +(http:\/\/\S+)\n/);
     try {
       assert.equal(server.banner[2], `http://127.0.0.1:${http}`);
       const r = await fetch(`http://127.0.0.1:${http}/dav/calendars/alice/default/d.ics`, { headers: auth });
       assert.equal(r.status, 200, 'the event survived the restart');
+      assert.match(await (await fetch(`http://127.0.0.1:${http}/dav/addressbooks/alice/default/ann.vcf`, { headers: auth })).text(), /FN:Ann Example/, 'so did the contact');
+      assert.deepEqual(await readMail('alice'), ['Note to self', 'To the daemon'], 'and the mail');
+      // Bob: his own empty INBOX over IMAP, alice's contact refused over DAV.
+      assert.deepEqual(await readMail('bob'), []);
+      const bobAuth = { Authorization: `Basic ${Buffer.from(`bob:${PASSWORD}`).toString('base64')}` };
+      assert.equal((await fetch(`http://127.0.0.1:${http}/dav/addressbooks/alice/default/ann.vcf`, { headers: bobAuth })).status, 403);
       // SIGHUP reads the file again: a broken one is reported and changes nothing, a good one is applied.
       writeFileSync(join(data, 'nymote.toml'), 'domain = [\n');
       server.process.kill('SIGHUP');
