@@ -30,6 +30,8 @@ export interface OutboundOptions {
   /** After this long a message still undelivered bounces. Default 5 days. */
   maxAgeMs?: number;
   clock?: () => number;
+  /** Random bytes for queue ids (default: the OS's). */
+  random?: (n: number) => Uint8Array;
   log?: (line: string) => void;
   /** MX lookup (default: the system resolver); only used without `nextHop`. */
   resolveMx?: (domain: string) => Promise<{ exchange: string; priority: number }[]>;
@@ -61,7 +63,7 @@ export class OutboundQueue {
 
   /** Queues a message (DKIM-signed now, so retries send the same bytes) and tries it at once. */
   async enqueue(message: { raw: Uint8Array; from: string; to: string[]; user: string }): Promise<string> {
-    const id = `${this.clock().toString(36)}-${randomBytes(4).toString('hex')}`;
+    const id = `${this.clock().toString(36)}-${Buffer.from(this.options.random?.(4) ?? randomBytes(4)).toString('hex')}`;
     let raw = Buffer.from(message.raw);
     if (this.options.dkim) {
       const domain = message.from.slice(message.from.lastIndexOf('@') + 1);

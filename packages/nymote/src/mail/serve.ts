@@ -1,4 +1,5 @@
 // `nymote mail serve`: IMAP and SMTP alone (`nymote serve` runs them with everything else).
+import { nodeDevices } from '@nymote/composition';
 import { defineCommand } from '../command.js';
 import type { DataContext } from '../data-context.js';
 import { ensureCertificate } from '../serve/certificate.js';
@@ -47,7 +48,7 @@ example:
     const { store, accounts } = await context.open();
     const tls = await ensureCertificate(dataDir, config.domain, config.tls);
     const dkim = await ensureDkimKey(dataDir, config.domain, config.dkimSelector);
-    const { running, queue, mailstores } = await startServices({ config, store, accounts, tls, dkim, log });
+    const { running, queue, mailstores } = await startServices({ config, store, accounts, tls, dkim, devices: nodeDevices(log) });
     io.stdout.write(`nymote: serving mail for ${config.domain} (data ${dataDir})\n`);
     for (const r of running) io.stdout.write(`  ${r.service.padEnd(12)} ${r.url}\n`);
     await interrupted;

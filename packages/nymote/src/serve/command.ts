@@ -1,6 +1,7 @@
 // `nymote serve`: the whole Nymote in one process.
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { nodeDevices } from '@nymote/composition';
 import { Accounts } from '@nymote/accounts';
 import { defineCommand, type Command } from '../command.js';
 import type { Context } from '../cli.js';
@@ -93,7 +94,7 @@ example:
         if (tls.generated) log('serve', `made a self-signed certificate for ${config.domain}: ${tls.certFile}`);
         const dkim = await ensureDkimKey(dataDir, config.domain, config.dkimSelector);
         if (dkim.generated) log('serve', `made a DKIM key; publish this TXT record: ${dkim.dnsName} "${dkim.dnsRecord}"`);
-        const { running, queue, mailstores } = await startServices({ config, store, accounts, tls, dkim, log });
+        const { running, queue, mailstores } = await startServices({ config, store, accounts, tls, dkim, devices: nodeDevices(log) });
         await writeRunInfo(dataDir, { pid: process.pid, started: new Date().toISOString(), domain: config.domain, services: running.map((r) => ({ service: r.service, url: r.url })) });
         if (first) {
           io.stdout.write(`nymote: serving ${config.domain} from ${dataDir}${firstRun ? ' (new)' : ''}\n`);

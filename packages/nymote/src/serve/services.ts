@@ -1,7 +1,10 @@
-// Every listener of the daemon, started from one configuration and stopped together.
+// Every service of the daemon, started from one configuration on the target's devices and stopped
+// together. Services never listen themselves: each is a server that takes connections, and the
+// network device hands them over (real sockets in the node target, pipes in the memory target).
 import type { Server as HttpServer } from 'node:http';
-import type { AddressInfo, Server as NetServer } from 'node:net';
+import type { Server as NetServer } from 'node:net';
 import type { Accounts } from '@nymote/accounts';
+import type { Devices, Listener } from '@nymote/composition';
 import { createDavServer } from '@nymote/dav';
 import { LocalDelivery, Mailstores, OutboundQueue, createImapServer, createInboundServer, createSubmissionServer } from '@nymote/mail';
 import type { Store } from '@nymote/store';
@@ -9,7 +12,6 @@ import type { SMTPServer } from 'smtp-server';
 import { Failure } from '../report.js';
 import type { ServeConfig, Service } from './config.js';
 import type { DkimKey } from './dkim.js';
-import type { EventLog } from './log.js';
 
 export interface Running {
   service: Service;
@@ -21,71 +23,84 @@ export interface ServicesInput {
   config: ServeConfig;
   store: Store;
   accounts: Accounts;
-  tls: { cert: Buffer; key: Buffer };
-  dkim: DkimKey;
-  log: EventLog;
+  /** Needed by imaps, submissions and https, and for STARTTLS; without it those are not offered. */
+  tls?: { cert: Buffer; key: Buffer };
+  dkim?: DkimKey;
+  devices: Devices;
 }
 
 const SCHEME: Record<Service, string> = { imap: 'imap', imaps: 'imaps', smtp: 'smtp', submission: 'smtp', submissions: 'smtps', http: 'http', https: 'https' };
+const NEEDS_TLS = new Set<Service>(['imaps', 'submissions', 'https']);
 
-async function listen(server: NetServer, service: Service, host: string, port: number): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => reject(new Failure(
-      `cannot listen for ${service} on ${host}:${port}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : e.code === 'EACCES' ? 'permission denied (ports below 1024 need root; see --help)' : e.message}`)));
-    server.listen(port, host, () => resolve());
-  });
-  const a = server.address() as AddressInfo;
-  return `${SCHEME[service]}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
-}
+interface Started { server: NetServer; close(): Promise<void> }
 
 /** Starts every service whose port is not 0; if one cannot start, those started are stopped again. */
 export async function startServices(input: ServicesInput): Promise<{ running: Running[]; queue: OutboundQueue; mailstores: Mailstores }> {
-  const { config, store, accounts, tls, log } = input;
-  const mailstores = new Mailstores(store);
+  const { config, store, accounts, tls, devices } = input;
+  const { log, clock } = devices;
+  const now = () => clock.now();
+  const mailstores = new Mailstores(store, { clock: now });
   const delivery = new LocalDelivery({ accounts, mailstores, domain: config.domain, log: (line) => log('mail', line) });
   const queue = new OutboundQueue({
-    store, delivery, hostname: config.domain,
+    store, delivery, hostname: config.domain, clock: now, random: (n) => devices.random.bytes(n),
     ...(config.relay ? { nextHop: config.relay } : {}),
-    dkim: { selector: input.dkim.selector, privateKey: input.dkim.privateKey },
+    ...(input.dkim ? { dkim: { selector: input.dkim.selector, privateKey: input.dkim.privateKey } } : {}),
     log: (line) => log('queue', line),
   });
-  const running: Running[] = [];
+  const mailBase = { accounts, mailstores, domain: config.domain, clock: now, ...(tls ? { tls } : {}) };
   const davLog = (line: string) => log('dav', line);
-  const mailBase = { accounts, mailstores, domain: config.domain };
-  const http = (server: HttpServer) => ({
-    server,
-    close: () => new Promise<void>((resolve) => {
-      server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), 4000);
-      server.close(() => { clearTimeout(force); resolve(); });
-    }),
-  });
-  // smtp-server's close waits for sessions to end, and cuts them after its closeTimeout.
-  const smtp = (server: SMTPServer) => ({ server: server.server, close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
-  const submission = (implicitTls: boolean) => smtp(createSubmissionServer({
-    ...mailBase, tls, implicitTls, outbound: (m) => queue.enqueue(m).then(() => undefined), log: (line) => log('submission', line),
-  }));
-  const imap = (implicitTls: boolean) => {
-    const server = createImapServer({ ...mailBase, tls, implicitTls, log: (line) => log('imap', line) });
-    // IMAP clients stay connected (IDLE): stopping cuts them; commits under way finish (Mailstores.settle).
-    return { server, close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeConnections(); }) };
+  const http = (server: HttpServer): Started => {
+    // The server never listens, so it cannot say when it is done: requests under way are counted here.
+    let active = 0;
+    server.on('request', (_req, res) => {
+      active++;
+      res.once('close', () => active--);
+    });
+    return {
+      server,
+      close: async () => {
+        // Requests under way may finish; idle keep-alive connections go now, lingering ones after 4 s.
+        server.closeIdleConnections();
+        const until = Date.now() + 4000;
+        while (active > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+        server.closeAllConnections();
+      },
+    };
   };
-  const make: Partial<Record<Service, () => { server: NetServer; close(): Promise<void> }>> = {
+  // smtp-server's close waits for sessions to end, and cuts them after its closeTimeout.
+  const smtp = (server: SMTPServer): Started => ({ server: server.server, close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+  const imap = (implicitTls: boolean): Started => {
+    const server = createImapServer({ ...mailBase, implicitTls, log: (line) => log('imap', line) });
+    // IMAP clients stay connected (IDLE): stopping cuts them; commits under way finish (Mailstores.settle).
+    return { server, close: async () => { server.closeConnections(); } };
+  };
+  const submission = (implicitTls: boolean) => smtp(createSubmissionServer({
+    ...mailBase, implicitTls, outbound: (m) => queue.enqueue(m).then(() => undefined), log: (line) => log('submission', line),
+  }));
+  const make: Record<Service, () => Started> = {
     imap: () => imap(false),
     imaps: () => imap(true),
-    http: () => http(createDavServer({ store, accounts, log: davLog })),
-    https: () => http(createDavServer({ store, accounts, log: davLog, tls })),
-    smtp: () => smtp(createInboundServer({ ...mailBase, tls, log: (line) => log('smtp', line) })),
+    smtp: () => smtp(createInboundServer({ ...mailBase, log: (line) => log('smtp', line) })),
     submission: () => submission(false),
     submissions: () => submission(true),
+    http: () => http(createDavServer({ store, accounts, log: davLog })),
+    https: () => http(createDavServer({ store, accounts, log: davLog, ...(tls ? { tls } : {}) })),
   };
+  const running: Running[] = [];
   try {
-    for (const [service, create] of Object.entries(make) as [Service, () => { server: NetServer; close(): Promise<void> }][]) {
+    for (const service of Object.keys(make) as Service[]) {
       const port = config.ports[service];
       if (port === 0) continue;
-      const s = create();
-      const url = await listen(s.server, service, config.host, port);
-      running.push({ service, url, close: s.close });
+      if (NEEDS_TLS.has(service) && !tls) throw new Failure(`${service} needs a TLS certificate (--tls-cert, --tls-key)`);
+      const s = make[service]();
+      let listener: Listener;
+      try {
+        listener = await devices.network.listen(port, config.host, s.server);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new Failure(`cannot listen for ${service} on ${config.host}:${port}: ${code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied (ports below 1024 need root; see --help)' : (e as Error).message}`);
+      }
+      running.push({ service, url: `${SCHEME[service]}://${listener.address}`, close: async () => { await listener.close(); await s.close(); } });
     }
   } catch (e) {
     await Promise.all(running.map((r) => r.close()));
