@@ -42,6 +42,8 @@ export class Lru<K, V> {
     if (weight > this.maxWeight) return;
     this.map.set(key, { value, weight });
     this.total += weight;
+    // Checked first: starting the iteration costs an iterator and an entry pair, on every set.
+    if (this.total <= this.capacity) return;
     for (const [k, e] of this.map) {
       if (this.total <= this.capacity) break;
       this.map.delete(k);

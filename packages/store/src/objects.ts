@@ -5,11 +5,11 @@ import { EMPTY_TREE_ID, type ObjectId } from './git/id.js';
 import type { ObjectType, RawObject } from './git/object.js';
 import { decodeTree, type TreeEntry } from './git/tree-codec.js';
 import { StoreError } from './errors.js';
+import { TreeEntryMap, type TreeEntries } from './tree-entries.js';
 
-const NO_ENTRIES: ReadonlyMap<string, TreeEntry> = new Map();
+export type { TreeEntries } from './tree-entries.js';
 
-/** A parsed tree: entries by name. Shared between readers, so never mutated. */
-export type TreeEntries = ReadonlyMap<string, TreeEntry>;
+const NO_ENTRIES: TreeEntries = new TreeEntryMap([]);
 
 export interface ObjectCacheOptions {
   /** Parsed trees kept, weighed by entry count (default 1,000,000 entries). */
@@ -50,21 +50,19 @@ export class Objects {
     const hit = this.trees.get(id);
     if (hit) return hit;
     const o = await this.raw(id, 'tree');
-    const entries = new Map<string, TreeEntry>();
-    for (const e of decodeTree(o.body, id)) entries.set(e.name, e);
+    const entries = new TreeEntryMap(decodeTree(o.body, id));
     this.trees.set(id, entries);
     return entries;
   }
 
   /**
    * Records the entries of a tree this process has just written, so the next read of it (the next
-   * commit on the same branch starts from it) costs no decoding.
+   * commit on the same branch starts from it) costs no decoding. `entries` must be in git's order
+   * (compareEntries), as the tree holds them, and must not change afterwards.
    */
   primeTree(id: ObjectId, entries: readonly TreeEntry[]): void {
     if (this.trees.has(id)) return;
-    const map = new Map<string, TreeEntry>();
-    for (const e of entries) map.set(e.name, e);
-    this.trees.set(id, map);
+    this.trees.set(id, new TreeEntryMap(entries));
   }
 
   /** Records a commit this process has just written: the next write on its branch starts by reading it. */

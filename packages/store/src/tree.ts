@@ -2,9 +2,10 @@ import { StoreError } from './errors.js';
 import { utf8 } from './git/bytes.js';
 import { EMPTY_TREE_ID, type ObjectId } from './git/id.js';
 import type { RawObject } from './git/object.js';
-import { compareEntries, encodeTree, type TreeEntry, type TreeMode } from './git/tree-codec.js';
+import { compareEntries, encodeSortedTree, type TreeEntry, type TreeMode } from './git/tree-codec.js';
 import { joinKey, keySegments, keyString, type Key } from './key.js';
-import type { Objects, TreeEntries } from './objects.js';
+import type { Objects } from './objects.js';
+import { entryList, type TreeEntries } from './tree-entries.js';
 
 export { EMPTY_TREE_ID };
 
@@ -250,7 +251,7 @@ export class Tree {
       return;
     }
     // Stored trees are already in git's order.
-    const entries = [...(await this.objects.tree((n as TreeEntry | StoredNode).id)).values()];
+    const entries = entryList(await this.objects.tree((n as TreeEntry | StoredNode).id));
     for (let i = entries.length - 1; i >= 0; i--) {
       stack.nodes.push(entries[i]!);
       stack.keys.push(joinKey(key, entries[i]!.name));
@@ -396,7 +397,10 @@ export class Tree {
       }
     }
     if (entries.length === 0 && !isRoot) return undefined;
-    const body = encodeTree(entries);
+    // Sorted in place, not in a copy: the same array primes the tree cache, whose iteration order is
+    // what walks and listings of this tree return (git's order).
+    entries.sort(compareEntries);
+    const body = encodeSortedTree(entries);
     const id = this.objects.store.hash('tree', body);
     batch.push({ type: 'tree', body, id });
     written.push({ dir, id, entries, blobs });

@@ -12,7 +12,8 @@ export interface RawObject {
 /** A SHA-1 over bytes, as lowercase hex. Injected so Node can use its native hash and browsers a portable one. */
 export type Sha1 = (data: Uint8Array) => ObjectId;
 
-const TYPES: ReadonlySet<string> = new Set(['blob', 'tree', 'commit', 'tag']);
+const OBJECT_TYPES: readonly ObjectType[] = ['blob', 'tree', 'commit', 'tag'];
+const TYPES: ReadonlySet<string> = new Set(OBJECT_TYPES);
 
 export function isObjectType(s: string): s is ObjectType {
   return TYPES.has(s);
@@ -27,11 +28,21 @@ export function frame(type: ObjectType, body: Uint8Array): Uint8Array {
 export function unframe(bytes: Uint8Array, where: string): RawObject {
   const nul = bytes.indexOf(0);
   if (nul < 0 || nul > 32) throw new StoreError('corrupt-object', `${where}: object has no header`, { where });
-  const header = new TextDecoder().decode(bytes.subarray(0, nul));
-  const sp = header.indexOf(' ');
-  const type = header.slice(0, sp);
-  const size = Number(header.slice(sp + 1));
-  if (sp < 0 || !isObjectType(type) || !/^\d+$/.test(header.slice(sp + 1))) {
+  // Read in place (every loose object read comes here): "<type> <decimal size>", ASCII.
+  const sp = bytes.indexOf(0x20);
+  const type = sp > 0 && sp < nul ? headerType(bytes, sp) : undefined;
+  let size = 0;
+  let digits = 0;
+  for (let i = sp + 1; i < nul; i++, digits++) {
+    const d = bytes[i]! - 0x30;
+    if (d < 0 || d > 9) {
+      digits = 0;
+      break;
+    }
+    size = size * 10 + d;
+  }
+  if (type === undefined || digits === 0) {
+    const header = new TextDecoder().decode(bytes.subarray(0, nul));
     throw new StoreError('corrupt-object', `${where}: bad object header "${header}"`, { where });
   }
   const body = bytes.subarray(nul + 1);
@@ -39,6 +50,17 @@ export function unframe(bytes: Uint8Array, where: string): RawObject {
     throw new StoreError('corrupt-object', `${where}: object declares ${size} bytes but has ${body.length}`, { where });
   }
   return { type, body };
+}
+
+/** The object type spelled by bytes[0, length), or undefined. */
+function headerType(bytes: Uint8Array, length: number): ObjectType | undefined {
+  for (const t of OBJECT_TYPES) {
+    if (t.length !== length) continue;
+    let same = true;
+    for (let i = 0; i < length && same; i++) same = bytes[i] === t.charCodeAt(i);
+    if (same) return t;
+  }
+  return undefined;
 }
 
 export function hashObject(sha1: Sha1, type: ObjectType, body: Uint8Array): ObjectId {

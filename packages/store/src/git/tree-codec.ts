@@ -66,7 +66,11 @@ const encoder = new TextEncoder();
 
 /** Encodes entries in git's order into one buffer: "<mode> <name>\0<20-byte id>" each. */
 export function encodeTree(entries: readonly TreeEntry[]): Uint8Array {
-  const sorted = [...entries].sort(compareEntries);
+  return encodeSortedTree([...entries].sort(compareEntries));
+}
+
+/** encodeTree of entries already in git's order (compareEntries): the caller sorted them, and keeps them. */
+export function encodeSortedTree(sorted: readonly TreeEntry[]): Uint8Array {
   let size = 0;
   for (let i = 0; i < sorted.length; i++) {
     const e = sorted[i]!;

@@ -125,6 +125,20 @@ export function storeSuite(f: BackendFactory): void {
         assert.deepEqual(await tree.keys('no/such/prefix'), []);
       }));
 
+    test('keys and walk give git order also for trees this store has just written (not the order of the writes)', () =>
+      withStore(f, async (s) => {
+        for (const k of ['b', 'a', 'c/x', 'c/a', 'c.d', 'c/m/z', 'c/m/a']) await s.set(k, k);
+        const expected = ['a', 'b', 'c.d', 'c/a', 'c/m/a', 'c/m/z', 'c/x'];
+        assert.deepEqual((await (await s.tree()).keys()).map((e) => e.key), expected);
+        const walked: string[] = [];
+        for await (const e of (await s.tree()).walk()) walked.push(e.key);
+        assert.deepEqual(walked, expected);
+        // The same through a fresh Store on the same backend (trees decoded, not primed by the writes).
+        const again = new Store(s.backend);
+        assert.deepEqual((await (await again.tree()).keys()).map((e) => e.key), expected);
+        assert.deepEqual(await s.list('c'), [{ name: 'a', kind: 'value' }, { name: 'm', kind: 'tree' }, { name: 'x', kind: 'value' }]);
+      }));
+
     test('import writes the very commits that one set or remove per record would', () =>
       withStore(f, async (s) => {
         // The same directories rewritten again and again, values overwritten and removed: what an

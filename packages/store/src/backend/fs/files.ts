@@ -70,12 +70,28 @@ export function writeAllSync(fd: number, data: Uint8Array): void {
  * loose object, a ref). With fsync the data is on disk when it resolves. A failed write leaves no file.
  */
 export async function writeNewSmallFile(path: string, data: Uint8Array, o: { mode: number; fsync: boolean }): Promise<void> {
+  if (!o.fsync) return createFileSync(path, data, o.mode);
   const fd = openSync(path, 'wx', o.mode);
   let closed = false;
   try {
     writeAllSync(fd, data);
-    if (o.fsync) await flushFd(fd);
+    await flushFd(fd);
     closed = true; // even if close fails: a descriptor is never closed twice (its number may be reused)
+    closeSync(fd);
+  } catch (e) {
+    if (!closed) closeQuietly(fd);
+    removeQuietly(path);
+    throw e;
+  }
+}
+
+/** writeNewSmallFile without fsync, as one synchronous step: open, write, close. */
+export function createFileSync(path: string, data: Uint8Array, mode: number): void {
+  const fd = openSync(path, 'wx', mode);
+  let closed = false;
+  try {
+    writeAllSync(fd, data);
+    closed = true;
     closeSync(fd);
   } catch (e) {
     if (!closed) closeQuietly(fd);
@@ -120,21 +136,24 @@ export async function writeNewFile(path: string, data: Uint8Array, o: { mode: nu
  * The mkdir itself is synchronous; it resolves at once unless there is something to flush.
  */
 export async function makeDirs(dir: string, fsync: boolean): Promise<void> {
-  let first: string | undefined;
+  const first = makeDirsSync(dir);
+  if (!fsync || first === undefined) return;
+  for (let d = dir; ; d = dirname(d)) {
+    await fsyncDir(dirname(d));
+    if (d === first || dirname(d) === d) break;
+  }
+}
+
+/** mkdir -p, synchronously, for callers that need no fsync; returns the first directory it created. */
+export function makeDirsSync(dir: string): string | undefined {
   for (let attempt = 0; ; attempt++) {
     try {
-      first = mkdirSync(dir, { recursive: true });
-      break;
+      return mkdirSync(dir, { recursive: true });
     } catch (e) {
       // Node's mkdir -p answers EEXIST by checking the directory with stat; when another process removes
       // it as empty in between (gc, a ref deletion), that check fails with ENOENT. Just try again.
       if (errnoCode(e) !== 'ENOENT' || attempt >= 5) throw e;
     }
-  }
-  if (!fsync || first === undefined) return;
-  for (let d = dir; ; d = dirname(d)) {
-    await fsyncDir(dirname(d));
-    if (d === first || dirname(d) === d) break;
   }
 }
 
@@ -178,6 +197,41 @@ export function readSmallFile(path: string): string {
       const bigger = Buffer.allocUnsafe(buf.length * 4);
       buf.copy(bigger);
       buf = bigger;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reused by readFileDirect: one read into it serves any file up to its size. */
+const scratch = Buffer.allocUnsafeSlow(64 << 10);
+
+/**
+ * A whole (small) file's bytes with open, read, close, where fs.readFileSync also stats it first: a
+ * loose object is usually read in one call into a reused buffer and copied out at its exact size (so
+ * what callers keep pins no bigger buffer). A file that fills the buffer is read on into a growing one.
+ */
+export function readFileDirect(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const n = readSync(fd, scratch, 0, scratch.length, 0);
+    if (n < scratch.length) {
+      const out = Buffer.allocUnsafeSlow(n); // not from Node's shared pool: a small view would pin 8 KiB
+      scratch.copy(out, 0, 0, n);
+      return out;
+    }
+    let buf = Buffer.allocUnsafeSlow(scratch.length * 4);
+    scratch.copy(buf);
+    let length = n;
+    for (;;) {
+      const m = readSync(fd, buf, length, buf.length - length, length);
+      length += m;
+      if (m === 0) return buf.subarray(0, length);
+      if (length === buf.length) {
+        const bigger = Buffer.allocUnsafeSlow(buf.length * 2);
+        buf.copy(bigger);
+        buf = bigger;
+      }
     }
   } finally {
     closeSync(fd);

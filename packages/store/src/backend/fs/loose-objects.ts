@@ -1,8 +1,8 @@
 // Loose objects: objects/xx/yyyy… holding the zlib-deflated "<type> <size>\0<body>", as git writes them.
 // Reads, existence checks and writes of these (small) files use direct system calls, not the thread pool:
 // see files.ts for why.
-import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, renameSync } from 'node:fs';
+import { join, normalize } from 'node:path';
 import { promisify } from 'node:util';
 import { constants as zc, deflate, deflateSync, inflate, inflateSync } from 'node:zlib';
 import { StoreError } from '../../errors.js';
@@ -11,10 +11,11 @@ import { isObjectId } from '../../git/id.js';
 import { frame, unframe, type ObjectType, type RawObject } from '../../git/object.js';
 import { yieldIfBusy } from './fairness.js';
 import {
-  errnoCode, forEachLimit, fsyncDir, isNotFound, makeDirs, removeEmptyDirs, removeFile, removeOldFiles, removeQuietly, tempPath,
-  writeNewSmallFile,
+  createFileSync, errnoCode, forEachLimit, fsyncDir, isNotFound, makeDirs, makeDirsSync, readFileDirect, removeEmptyDirs, removeFile,
+  removeOldFiles, removeQuietly, tempPath, writeNewSmallFile,
 } from './files.js';
 import { nodeSha1 } from './hash.js';
+import { storedZlib, storedZlibLength, unstoredZlib } from './stored-zlib.js';
 
 const inflateAsync = promisify(inflate);
 const deflateAsync = promisify(deflate);
@@ -26,6 +27,11 @@ const deflateAsync = promisify(deflate);
 const ASYNC_ZLIB_BYTES = 256 * 1024;
 /** Git's default core.looseCompression: loose objects favour speed, packs favour size. */
 const LOOSE_LEVEL = zc.Z_BEST_SPEED;
+/**
+ * Objects whose file is at most this big uncompressed are written as stored (uncompressed) zlib: one
+ * block of the usual file systems, so compressing them would save no space (see stored-zlib.ts).
+ */
+const STORED_UP_TO = 4096;
 /** Parallel file writes in a batch: enough to keep the disk busy, few enough for the fd limit. */
 const WRITE_CONCURRENCY = 16;
 
@@ -49,10 +55,15 @@ export class LooseObjects {
   /** Fan-out directories known to exist, to save a mkdir per write. */
   private readonly dirs = new Set<string>();
 
-  constructor(readonly objectsDir: string, private readonly fsync: boolean) {}
+  /** objectsDir with one trailing slash: paths are built by concatenation, not path.join, on every access. */
+  private readonly base: string;
+
+  constructor(readonly objectsDir: string, private readonly fsync: boolean) {
+    this.base = normalize(`${objectsDir}/`);
+  }
 
   path(id: ObjectId): string {
-    return join(this.objectsDir, id.slice(0, 2), id.slice(2));
+    return `${this.base}${id.slice(0, 2)}/${id.slice(2)}`;
   }
 
   has(id: ObjectId): boolean {
@@ -67,14 +78,15 @@ export class LooseObjects {
     const file = this.path(id);
     let compressed: Buffer;
     try {
-      compressed = readFileSync(file);
+      compressed = readFileDirect(file);
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;
     }
     const where = `loose object ${id} (${file})`;
-    let bytes: Uint8Array;
-    try {
+    // Our own small objects are stored streams: no zlib call (see stored-zlib.ts).
+    let bytes: Uint8Array | undefined = unstoredZlib(compressed);
+    if (bytes === undefined) try {
       bytes = compressed.length > ASYNC_ZLIB_BYTES
         ? await inflateAsync(compressed)
         : inflateSync(compressed, { chunkSize: outputChunk(compressed.length * 4) });
@@ -99,27 +111,89 @@ export class LooseObjects {
    * `syncDir: false` lets writeMany fsync each fan-out directory once.
    */
   async write(o: LooseWrite, syncDir = true): Promise<boolean> {
-    const file = this.path(o.id);
-    if (this.has(o.id)) return false;
-    const framed = frame(o.type, o.body);
-    const data = framed.length > ASYNC_ZLIB_BYTES
-      ? await deflateAsync(framed, { level: LOOSE_LEVEL })
-      : deflateSync(framed, { level: LOOSE_LEVEL, chunkSize: outputChunk(framed.length + (framed.length >>> 8) + 64) });
+    if (this.isPresent(o)) return false;
+    const data = o.body.length > ASYNC_ZLIB_BYTES ? await deflateAsync(frame(o.type, o.body), { level: LOOSE_LEVEL }) : this.encodeSmall(o);
+    if (!this.fsync) {
+      this.createNow(o.id, data);
+      return true;
+    }
     const dir = join(this.objectsDir, o.id.slice(0, 2));
     const tmp = await this.createTemp(dir, data);
+    this.publish(tmp, o.id);
+    if (syncDir) await fsyncDir(dir);
+    return true;
+  }
+
+  /** Temp file, then rename, without fsync: direct calls from start to end (see files.ts). */
+  private createNow(id: ObjectId, data: Uint8Array): void {
+    const key = id.slice(0, 2);
+    for (let attempt = 0; ; attempt++) {
+      if (!this.dirs.has(key)) {
+        makeDirsSync(this.base + key);
+        this.dirs.add(key);
+      }
+      const tmp = tempPath(this.base + key, 'tmp_obj_');
+      try {
+        // Read-only, as git makes objects: they never change once written.
+        createFileSync(tmp, data, 0o444);
+      } catch (e) {
+        // gc (here or in another process) may have removed the directory as empty: make it again.
+        if (errnoCode(e) === 'ENOENT' && attempt < 3) {
+          this.dirs.delete(key);
+          continue;
+        }
+        throw e;
+      }
+      this.publish(tmp, id);
+      return;
+    }
+  }
+
+  /**
+   * Whether the object's file exists, asked of the file system except for commits: a commit names its
+   * parents and a time, so writing one that is already stored does not happen in practice, and should it
+   * happen, the rename puts identical bytes in place (readers see the old file or the new one, never a
+   * mix). That saves a lookup per commit; blobs and trees do recur (one value under many keys, a revert).
+   */
+  private isPresent(o: LooseWrite): boolean {
+    return o.type !== 'commit' && this.has(o.id);
+  }
+
+  /** Renames a finished temp file to the object's name: the step that makes the object exist. */
+  private publish(tmp: string, id: ObjectId): void {
     try {
-      renameSync(tmp, file);
+      renameSync(tmp, this.path(id));
     } catch (e) {
       removeQuietly(tmp);
       throw e;
     }
-    if (this.fsync && syncDir) await fsyncDir(dir);
-    return true;
+  }
+
+  /** The file's bytes of an object below ASYNC_ZLIB_BYTES: stored when that fits one file-system block. */
+  private encodeSmall(o: LooseWrite): Uint8Array {
+    const header = `${o.type} ${o.body.length}\0`;
+    if (storedZlibLength(header.length + o.body.length) <= STORED_UP_TO) return storedZlib(header, o.body);
+    const framed = frame(o.type, o.body);
+    return deflateSync(framed, { level: LOOSE_LEVEL, chunkSize: outputChunk(framed.length + (framed.length >>> 8) + 64) });
   }
 
   /** Stores many objects; with fsync, each directory is flushed once after all its files are in place. */
   async writeMany(objects: readonly LooseWrite[]): Promise<number> {
     let written = 0;
+    if (!this.fsync) {
+      // One after another: each is a few direct calls, nothing to overlap (see files.ts).
+      for (const o of objects) {
+        const turn = yieldIfBusy();
+        if (turn) await turn;
+        if (o.body.length > ASYNC_ZLIB_BYTES) {
+          if (await this.write(o)) written++;
+        } else if (!this.isPresent(o)) {
+          this.createNow(o.id, this.encodeSmall(o));
+          written++;
+        }
+      }
+      return written;
+    }
     const touched = new Set<string>();
     // Several in flight only matters with fsync, where each write waits for the disk.
     await forEachLimit(objects, WRITE_CONCURRENCY, async (o) => {
@@ -129,7 +203,7 @@ export class LooseObjects {
         touched.add(o.id.slice(0, 2));
       }
     });
-    if (this.fsync) await forEachLimit([...touched], WRITE_CONCURRENCY, (d) => fsyncDir(join(this.objectsDir, d)));
+    await forEachLimit([...touched], WRITE_CONCURRENCY, (d) => fsyncDir(join(this.objectsDir, d)));
     return written;
   }
 
