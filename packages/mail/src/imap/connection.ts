@@ -14,6 +14,8 @@ import { CommandError, Session, type SessionServices } from './session.js';
 const ANY = new Set(['CAPABILITY', 'NOOP', 'LOGOUT', 'ID']);
 const NOT_AUTHENTICATED = new Set(['STARTTLS', 'LOGIN', 'AUTHENTICATE']);
 const SELECTED = new Set(['CHECK', 'CLOSE', 'UNSELECT', 'EXPUNGE', 'SEARCH', 'FETCH', 'STORE', 'COPY', 'MOVE']);
+/** Commands on the selected mailbox's messages: they see what others did before they run. */
+const MESSAGE_COMMANDS = new Set(['FETCH', 'STORE', 'SEARCH', 'COPY', 'MOVE', 'EXPUNGE']);
 /** Commands with message sequence numbers: EXPUNGE responses must wait (RFC 3501 7.4.1). */
 const SEQUENCE_COMMANDS = new Set(['FETCH', 'STORE', 'SEARCH']);
 
@@ -147,7 +149,7 @@ export class Connection {
       const { tag } = s.idle;
       s.idle = undefined;
       if (Buffer.from(line).toString('latin1').toUpperCase() !== 'DONE') return this.write(tagged(tag, 'BAD', 'expected DONE to end IDLE'));
-      await this.afterCommand('NOOP');
+      await this.tellChanges('NOOP');
       this.write(tagged(tag, 'OK', 'IDLE done'));
     }
   }
@@ -172,6 +174,9 @@ export class Connection {
       const why = s.state === 'not-authenticated' ? 'log in first' : NOT_AUTHENTICATED.has(c.name) ? 'already logged in' : 'select a mailbox first';
       return this.write(tagged(c.tag, 'BAD', `${c.name} is not allowed now: ${why}`));
     }
+    // The command works on the mailbox as it is now: what others changed is told first, as far as
+    // this command allows (as Dovecot does), so that a UID SEARCH finds a message just delivered.
+    if (MESSAGE_COMMANDS.has(c.name)) await this.tellChanges(c.name, 'uid' in c && c.uid);
     let completion: Buffer | undefined;
     const original = s.ok.bind(s);
     // Handlers complete with s.ok; the answer waits until the changes of others have been told.
@@ -184,14 +189,14 @@ export class Connection {
     // After ENABLE UTF8=ACCEPT or IMAP4rev2, quoted strings and mailbox names are UTF-8 (RFC 6855).
     if (s.utf8) this.reader.parseOptions.utf8 = true;
     if (completion) {
-      await this.afterCommand(c.name, 'uid' in c && c.uid);
+      await this.tellChanges(c.name, 'uid' in c && c.uid);
       this.write(completion);
     }
     if (c.name === 'LOGOUT') this.end();
   }
 
   /** Tells the client what others changed, as far as the command just run allows. */
-  private async afterCommand(name: string, uid = false): Promise<void> {
+  private async tellChanges(name: string, uid = false): Promise<void> {
     const s = this.session;
     if (s.state !== 'selected' || !s.stale) return;
     await s.refresh({ expunges: !SEQUENCE_COMMANDS.has(name) || uid });

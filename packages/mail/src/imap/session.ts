@@ -1,6 +1,6 @@
 import type { Accounts } from '@nymote/accounts';
 import { isMailError, MailError } from '../mailstore/errors.js';
-import type { MailboxView } from '../mailstore/mailbox-view.js';
+import { MailboxView } from '../mailstore/mailbox-view.js';
 import type { Mailstore } from '../mailstore/mailstore.js';
 import type { Mailstores } from '../mailstore/mailstores.js';
 import { PERMANENT_FLAGS } from '../mailstore/flags.js';
@@ -152,9 +152,12 @@ export class Session {
       const c = mailboxChanges(sel.view, next);
       if (c.expungedUids.length > 0 && !options.expunges) {
         // Report what we can without renumbering: new messages cannot be announced before the
-        // expunges either, since EXISTS counts them; wait for a command that allows both.
+        // expunges either, since EXISTS counts them; wait for a command that allows both. The
+        // session works on the old numbering with the new flags meanwhile, so that a FETCH shows
+        // the flags just reported and they are not reported again.
         this.dirty = true;
-        this.reportFlags(c.flagChanges.filter((f) => next.get(f.uid)), options.exceptFlagsOf, sel.view);
+        this.reportFlags(c.flagChanges, options.exceptFlagsOf, sel.view);
+        sel.view = MailboxView.overlay(sel.view, next);
         return;
       }
       if (this.qresync) this.send(vanishedResponse(c.expungedUids, false));
@@ -169,10 +172,12 @@ export class Session {
     return this.refreshing;
   }
 
-  private reportFlags(changes: { uid: number; seq: number; flags: string[]; modseq: number }[], except: Set<number> | undefined, view: MailboxView): void {
+  /** FETCH FLAGS (and MODSEQ) of changed messages; `view` is the mailbox as the client knows it. */
+  private reportFlags(changes: { uid: number; flags: string[]; modseq: number }[], except: Set<number> | undefined, view: MailboxView): void {
     for (const f of changes) {
       if (except?.has(f.uid)) continue;
-      const seq = view === this.selected?.view ? f.seq : this.selected!.view.seqOf(f.uid);
+      // Numbered as the client knows the mailbox: while expunges are held back, the old numbers.
+      const seq = view.seqOf(f.uid);
       if (seq === 0) continue;
       const items: Array<[string, ReturnType<typeof flagList> | number | bigint[]]> = [['UID', f.uid], ['FLAGS', flagList(f.flags)]];
       if (this.condstore || this.qresync) items.push(['MODSEQ', [BigInt(f.modseq)]]);
