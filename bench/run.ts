@@ -17,10 +17,11 @@ import { keyHistoryBench } from './src/bench-key-history.js';
 import { rssBench } from './src/bench-rss.js';
 import { syncBench } from './src/bench-sync.js';
 import { davBench } from './src/bench-dav.js';
+import { imapBench } from './src/bench-imap.js';
 import { formatMs } from './src/timing.js';
 
 const BENCHMARKS: readonly Benchmark[] = [
-  writesBench, importBench, writesMemoryBench, readKeysBench, readLogBench, readListBench, keyHistoryBench, rssBench, syncBench, davBench,
+  writesBench, importBench, writesMemoryBench, readKeysBench, readLogBench, readListBench, keyHistoryBench, rssBench, syncBench, davBench, imapBench,
 ];
 
 /** Names that select several benchmarks at once. */

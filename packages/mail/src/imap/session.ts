@@ -22,6 +22,8 @@ export interface SessionServices {
   domain: string;
   appendLimit: number;
   tlsAvailable: boolean;
+  /** Messages read and parsed, shared by the server's sessions (default: one per session). */
+  messages?: MessageCache;
   log?: (line: string) => void;
   clock: () => number;
 }
@@ -59,14 +61,16 @@ export class Session {
   readonly enabled = new Set<string>();
   /** The client used a CONDSTORE feature, which enables it (RFC 7162 3.1). */
   condstore = false;
-  readonly messages = new MessageCache();
+  readonly messages: MessageCache;
   private unwatch: (() => void) | undefined;
   /** Set while IDLE: the tag to complete, and whether a refresh is under way. */
   idle: { tag: string } | undefined;
   private refreshing: Promise<void> | undefined;
   private dirty = false;
 
-  constructor(readonly services: SessionServices, readonly io: SessionIo) {}
+  constructor(readonly services: SessionServices, readonly io: SessionIo) {
+    this.messages = services.messages ?? new MessageCache();
+  }
 
   get utf8(): boolean {
     return this.enabled.has('UTF8=ACCEPT') || this.enabled.has('IMAP4REV2');
