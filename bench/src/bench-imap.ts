@@ -201,7 +201,16 @@ const OPERATIONS: { name: string; what: string; step: (c: ImapClient, n: number)
       return c.ok(`UID FETCH ${first}:${first + PAGE - 1} (UID FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS (FROM TO SUBJECT DATE MESSAGE-ID)])`);
     },
   },
-  { name: 'STORE flags', what: 'UID STORE of one message, +FLAGS / -FLAGS \\Flagged', step: (c, n) => c.ok(`UID STORE ${1 + ((n * 104_729) % MESSAGES)} ${n % 2 ? '-' : '+'}FLAGS (\\Flagged)`) },
+  {
+    // Every STORE changes something (a STORE that changes nothing makes no commit on ours): client i
+    // flags its own messages (UID ≡ i + 1 mod CLIENTS) one after another, then unflags them.
+    name: 'STORE flags', what: 'UID STORE of one message, +FLAGS / -FLAGS \\Flagged, each a change',
+    step: (c, n) => {
+      const own = Math.floor(MESSAGES / CLIENTS);
+      const k = Math.floor(n / CLIENTS);
+      return c.ok(`UID STORE ${1 + (n % CLIENTS) + CLIENTS * (k % own)} ${Math.floor(k / own) % 2 ? '-' : '+'}FLAGS (\\Flagged)`);
+    },
+  },
   { name: 'SEARCH', what: 'UID SEARCH of the subject and a flag', step: (c, n) => c.ok(`UID SEARCH UNDELETED SUBJECT "${WORDS[n % WORDS.length]} 4"`) },
   { name: 'APPEND', what: 'APPEND of a 3 kB message (LITERAL+)', step: (c, n) => c.ok('APPEND INBOX (\\Seen)', Buffer.from(benchMessage(MESSAGES + n))) },
 ];
