@@ -18,10 +18,11 @@ import { rssBench } from './src/bench-rss.js';
 import { syncBench } from './src/bench-sync.js';
 import { davBench } from './src/bench-dav.js';
 import { daemonBench } from './src/bench-daemon.js';
+import { imapBench } from './src/bench-imap.js';
 import { formatMs } from './src/timing.js';
 
 const BENCHMARKS: readonly Benchmark[] = [
-  writesBench, importBench, writesMemoryBench, readKeysBench, readLogBench, readListBench, keyHistoryBench, rssBench, syncBench, davBench, daemonBench,
+  writesBench, importBench, writesMemoryBench, readKeysBench, readLogBench, readListBench, keyHistoryBench, rssBench, syncBench, davBench, imapBench, daemonBench,
 ];
 
 /** Names that select several benchmarks at once. */

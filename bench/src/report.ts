@@ -2,6 +2,7 @@ import { formatMs } from './timing.js';
 import type { Measure, Row } from './types.js';
 
 function formatMeasure(m: Measure): string {
+  if ('perSecond' in m) return `${m.perSecond >= 100 ? Math.round(m.perSecond).toLocaleString('en-US') : m.perSecond.toFixed(1)}/s`;
   return 'ms' in m ? formatMs(m.ms) : `${m.mb.toFixed(1)} MB`;
 }
 
@@ -16,8 +17,12 @@ function formatTarget(t: number): string {
 }
 
 function speedup(row: Row): number | undefined {
-  if (!row.peer || !('ms' in row.ours) || !('ms' in row.peer.result)) return undefined;
-  return row.peer.result.ms / row.ours.ms;
+  if (!row.peer) return undefined;
+  const [a, b] = [row.ours, row.peer.result];
+  if ('ms' in a && 'ms' in b) return b.ms / a.ms;
+  // A higher rate is better: the speed-up is ours over theirs.
+  if ('perSecond' in a && 'perSecond' in b) return a.perSecond / b.perSecond;
+  return undefined;
 }
 
 const escape = (s: string) => s.replace(/\|/g, '\\|');

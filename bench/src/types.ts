@@ -2,8 +2,8 @@ import type { Sizes } from './config.js';
 import type { Fixtures } from './fixtures.js';
 import type { Workspace } from './workspace.js';
 
-/** A measured quantity: a duration, or an amount of memory. */
-export type Measure = { ms: number } | { mb: number };
+/** A measured quantity: a duration, an amount of memory, or a throughput (operations per second). */
+export type Measure = { ms: number } | { mb: number } | { perSecond: number };
 
 /** One line of the results table: our measurement, and optionally a peer's for the same work. */
 export interface Row {
@@ -14,7 +14,7 @@ export interface Row {
   ours: Measure;
   peer?: { name: string; result: Measure };
   /**
-   * The speed-up (peer time / our time) we aim for: 5 means "at least 5x faster",
+   * The speed-up (peer time / our time, or our rate / peer rate) we aim for: 5 means "at least 5x faster",
    * 0.5 means "at most 2x slower".
    */
   target?: number;

@@ -15,25 +15,30 @@ export interface MailServer {
   dir: string;
   repo: string;
   store: Store;
+  accounts: Accounts;
   mailstores: Mailstores;
   imapPort: number;
   smtpPort: number;
   close(): Promise<void>;
 }
 
-export async function startMailServer(users = ['alice', 'bob'], options: { tls?: { cert: string; key: string } } = {}): Promise<MailServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'nymote-imap-'));
+/**
+ * `dir`: the directory of an earlier server (started with `keep`) to serve again, as after a
+ * restart; `keep`: leave the directory when closing.
+ */
+export async function startMailServer(users = ['alice', 'bob'], options: { tls?: { cert: string; key: string }; dir?: string; keep?: boolean } = {}): Promise<MailServer> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'nymote-imap-'));
   const repo = join(dir, 'store.git');
   const store = await openStore(repo, { create: true, author: { name: 'Admin', email: 'admin@example.org' } });
   const accounts = new Accounts(store, { cost: { ln: 4, r: 8, p: 1 } });
-  for (const u of users) await accounts.add(u, PASSWORD);
+  for (const u of users) if (!(await accounts.get(u))) await accounts.add(u, PASSWORD);
   const mailstores = new Mailstores(store);
   const imap = createImapServer({ accounts, mailstores, domain: 'example.org', ...(options.tls ? { tls: options.tls } : {}) });
   await new Promise<void>((resolve) => imap.listen(0, '127.0.0.1', resolve));
   const smtp: SMTPServer = createInboundServer({ accounts, mailstores, domain: 'example.org', authentication: false });
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
   return {
-    dir, repo, store, mailstores,
+    dir, repo, store, accounts, mailstores,
     imapPort: (imap.address() as AddressInfo).port,
     smtpPort: (smtp.server.address() as AddressInfo).port,
     async close() {
@@ -41,7 +46,7 @@ export async function startMailServer(users = ['alice', 'bob'], options: { tls?:
       await new Promise<void>((resolve) => (imap as Server).close(() => resolve()));
       await new Promise<void>((resolve) => smtp.close(() => resolve()));
       await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.keep) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

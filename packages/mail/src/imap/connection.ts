@@ -1,9 +1,10 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { isLoopback } from '@nymote/accounts';
 import * as general from './commands/general.js';
 import * as mailboxes from './commands/mailboxes.js';
 import * as messages from './commands/messages.js';
+import { asciiText } from './protocol/mutf7.js';
 import {
   CommandReader, codes, continuation, decodeSaslResponse, formatError, tagged, untaggedStatus, type Command, type ReaderLimits,
 } from './protocol/index.js';
@@ -13,6 +14,8 @@ import { CommandError, Session, type SessionServices } from './session.js';
 const ANY = new Set(['CAPABILITY', 'NOOP', 'LOGOUT', 'ID']);
 const NOT_AUTHENTICATED = new Set(['STARTTLS', 'LOGIN', 'AUTHENTICATE']);
 const SELECTED = new Set(['CHECK', 'CLOSE', 'UNSELECT', 'EXPUNGE', 'SEARCH', 'FETCH', 'STORE', 'COPY', 'MOVE']);
+/** Commands on the selected mailbox's messages: they see what others did before they run. */
+const MESSAGE_COMMANDS = new Set(['FETCH', 'STORE', 'SEARCH', 'COPY', 'MOVE', 'EXPUNGE']);
 /** Commands with message sequence numbers: EXPUNGE responses must wait (RFC 3501 7.4.1). */
 const SEQUENCE_COMMANDS = new Set(['FETCH', 'STORE', 'SEARCH']);
 
@@ -25,9 +28,20 @@ export interface ConnectionOptions {
   idleTimeoutMs?: number;
 }
 
+/**
+ * What a connection reads from and writes to: a TCP socket, or any duplex stream (tests use a
+ * stream pair with a made-up remote address); the socket-only calls are used when present.
+ */
+export type ClientStream = Duplex & {
+  remoteAddress?: string | undefined;
+  setTimeout?(ms: number, callback: () => void): unknown;
+  setNoDelay?(noDelay: boolean): unknown;
+  destroySoon?(): void;
+};
+
 /** One client connection: bytes in through the command reader, commands run one at a time, answers out. */
 export class Connection {
-  private socket: Socket;
+  private socket: ClientStream;
   private readonly reader: CommandReader;
   private readonly session: Session;
   private busy = false;
@@ -35,7 +49,7 @@ export class Connection {
   private authenticating: string | undefined;
   private ended = false;
 
-  constructor(socket: Socket, private readonly options: ConnectionOptions) {
+  constructor(socket: ClientStream, private readonly options: ConnectionOptions) {
     this.socket = socket;
     this.reader = new CommandReader({ limits: options.limits ?? {} });
     const self = this;
@@ -49,21 +63,32 @@ export class Connection {
     this.write(untaggedStatus('OK', 'Nymote IMAP ready', codes.capability(this.session.capabilities())));
   }
 
-  private attach(socket: Socket): void {
+  private attach(socket: ClientStream): void {
+    // Responses are small writes that the client waits for: Nagle's algorithm would hold each
+    // one back until the previous was acknowledged (40 ms with delayed ACKs). The pump corks the
+    // socket instead, so one command's responses leave in one segment.
+    socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => {
       this.reader.push(chunk);
       void this.pump();
     });
     socket.on('error', () => this.end());
     socket.on('close', () => this.end());
-    socket.setTimeout(this.options.idleTimeoutMs ?? 30 * 60_000, () => {
+    socket.setTimeout?.(this.options.idleTimeoutMs ?? 30 * 60_000, () => {
       this.write(untaggedStatus('BYE', 'Autologout: idle for too long'));
       this.end();
     });
   }
 
   private write(bytes: Buffer): void {
-    if (!this.ended && bytes.length > 0) this.socket.write(bytes);
+    if (this.ended || bytes.length === 0) return;
+    const socket = this.socket;
+    socket.write(bytes);
+    // A long answer (FETCH of many bodies) goes out as it is made, not all at the end.
+    if (socket.writableCorked && socket.writableLength > 256 * 1024) {
+      socket.uncork();
+      socket.cork();
+    }
   }
 
   private end(): void {
@@ -78,6 +103,8 @@ export class Connection {
   private async pump(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
+    const socket = this.socket;
+    socket.cork();
     try {
       while (!this.ended) {
         const event = this.reader.next();
@@ -102,6 +129,7 @@ export class Connection {
       this.end();
     } finally {
       this.busy = false;
+      socket.uncork();
     }
   }
 
@@ -121,7 +149,7 @@ export class Connection {
       const { tag } = s.idle;
       s.idle = undefined;
       if (Buffer.from(line).toString('latin1').toUpperCase() !== 'DONE') return this.write(tagged(tag, 'BAD', 'expected DONE to end IDLE'));
-      await this.afterCommand('NOOP');
+      await this.tellChanges('NOOP');
       this.write(tagged(tag, 'OK', 'IDLE done'));
     }
   }
@@ -132,7 +160,7 @@ export class Connection {
     } catch (e) {
       const answer = Session.answerFor(e);
       if (!answer) throw e;
-      this.write(tagged(tag, answer.status, answer.message, answer.code));
+      this.write(tagged(tag, answer.status, this.session.utf8 ? answer.message : asciiText(answer.message), answer.code));
     }
   }
 
@@ -146,6 +174,9 @@ export class Connection {
       const why = s.state === 'not-authenticated' ? 'log in first' : NOT_AUTHENTICATED.has(c.name) ? 'already logged in' : 'select a mailbox first';
       return this.write(tagged(c.tag, 'BAD', `${c.name} is not allowed now: ${why}`));
     }
+    // The command works on the mailbox as it is now: what others changed is told first, as far as
+    // this command allows (as Dovecot does), so that a UID SEARCH finds a message just delivered.
+    if (MESSAGE_COMMANDS.has(c.name)) await this.tellChanges(c.name, 'uid' in c && c.uid);
     let completion: Buffer | undefined;
     const original = s.ok.bind(s);
     // Handlers complete with s.ok; the answer waits until the changes of others have been told.
@@ -158,14 +189,14 @@ export class Connection {
     // After ENABLE UTF8=ACCEPT or IMAP4rev2, quoted strings and mailbox names are UTF-8 (RFC 6855).
     if (s.utf8) this.reader.parseOptions.utf8 = true;
     if (completion) {
-      await this.afterCommand(c.name, 'uid' in c && c.uid);
+      await this.tellChanges(c.name, 'uid' in c && c.uid);
       this.write(completion);
     }
     if (c.name === 'LOGOUT') this.end();
   }
 
   /** Tells the client what others changed, as far as the command just run allows. */
-  private async afterCommand(name: string, uid = false): Promise<void> {
+  private async tellChanges(name: string, uid = false): Promise<void> {
     const s = this.session;
     if (s.state !== 'selected' || !s.stale) return;
     await s.refresh({ expunges: !SEQUENCE_COMMANDS.has(name) || uid });

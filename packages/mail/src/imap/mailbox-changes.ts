@@ -9,7 +9,7 @@ export interface MailboxChanges {
   expungedSeqs: number[];
   /** The same messages by UID, ascending (for VANISHED, RFC 7162 3.2.10). */
   expungedUids: number[];
-  /** The new EXISTS count, if it changed or messages arrived. */
+  /** The new EXISTS count, if messages arrived. */
   exists: number | undefined;
   /** Messages (by UID) still there whose flags or MODSEQ changed, with their sequence number in the new view. */
   flagChanges: { uid: number; seq: number; flags: string[]; modseq: number }[];
@@ -39,6 +39,7 @@ export function mailboxChanges(known: MailboxView, next: MailboxView): MailboxCh
   const expungedSeqs = expungedUids.map((uid) => known.seqOf(uid)).sort((a, b) => b - a);
   const survivors = known.uids.length - expungedUids.length;
   const added = next.uids.length - survivors;
-  const exists = added > 0 || expungedUids.length > 0 ? next.uids.length : undefined;
+  // Expunges say themselves that the count went down (RFC 3501 7.4.1): EXISTS only for arrivals.
+  const exists = added > 0 ? next.uids.length : undefined;
   return { expungedSeqs, expungedUids, exists, flagChanges };
 }

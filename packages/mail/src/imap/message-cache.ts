@@ -8,22 +8,35 @@ export interface LoadedMessage {
 
 /**
  * Messages read for FETCH and SEARCH, with their parsed structure, by blob id: a client that fetches
- * the envelope, then the structure, then a part of the same message reads and parses it once.
+ * the envelope, then the structure, then a part of the same message reads and parses it once. One
+ * cache serves every session of a server: a blob id names the same bytes forever (git addresses
+ * content by hash), and a session only asks for blobs its own mailbox views name.
  * Bounded by bytes, so a few huge attachments cannot hold the memory.
  */
 export class MessageCache {
   private readonly entries = new Map<string, LoadedMessage>();
+  /** Reads under way: sessions asking for the same message at once read it once. */
+  private readonly reading = new Map<string, Promise<LoadedMessage>>();
   private bytes = 0;
 
   constructor(private readonly maxBytes = 32 * 1024 * 1024) {}
 
-  async load(mailstore: Mailstore, blob: string): Promise<LoadedMessage> {
+  load(mailstore: Mailstore, blob: string): Promise<LoadedMessage> {
     const hit = this.entries.get(blob);
     if (hit) {
       this.entries.delete(blob);
       this.entries.set(blob, hit);
-      return hit;
+      return Promise.resolve(hit);
     }
+    let pending = this.reading.get(blob);
+    if (!pending) {
+      pending = this.read(mailstore, blob).finally(() => this.reading.delete(blob));
+      this.reading.set(blob, pending);
+    }
+    return pending;
+  }
+
+  private async read(mailstore: Mailstore, blob: string): Promise<LoadedMessage> {
     const raw = await mailstore.message(blob);
     const loaded = { raw, root: parseStructure(raw) };
     if (raw.length <= this.maxBytes / 4) {

@@ -1,5 +1,5 @@
 import type { MessageEntry } from '../mailstore/mailbox-view.js';
-import { bodyText, headerTexts, matchesSearch, messageText, parseDate } from '../mime/index.js';
+import { bodyText, foldForSearch, headerTexts, messageText, parseDate } from '../mime/index.js';
 import type { LoadedMessage } from './message-cache.js';
 import { sequenceSetHas, type ImapDate, type SearchKey } from './protocol/index.js';
 import type { Selected } from './selected.js';
@@ -25,16 +25,46 @@ const FLAG_OF: Record<string, [string, boolean]> = {
 
 const hasFlag = (m: MessageEntry, flag: string) => m.flags.some((f) => f.toLowerCase() === flag.toLowerCase());
 
-/** Whether message `m` (sequence number `seq`) matches `key` (RFC 3501 6.4.4, RFC 9051 6.4.4). */
-export async function matches(key: SearchKey, m: MessageEntry, seq: number, c: SearchContext): Promise<boolean> {
+/** Whether evaluating `key` reads the message itself (its header or body), not just its record. */
+function needsMessage(key: SearchKey): boolean {
+  switch (key.key) {
+    case 'AND': return key.keys.some(needsMessage);
+    case 'OR': return needsMessage(key.left) || needsMessage(key.right);
+    case 'NOT': return needsMessage(key.operand);
+    case 'SENTBEFORE': case 'SENTON': case 'SENTSINCE': case 'FROM': case 'TO': case 'CC': case 'BCC': case 'SUBJECT':
+    case 'HEADER': case 'BODY': case 'TEXT':
+      return true;
+    default: return false;
+  }
+}
+
+/**
+ * The search strings folded once per SEARCH, not once per message: folding (NFKC, case) is most of
+ * the cost of a substring test.
+ */
+class Needles {
+  private readonly folded = new Map<string, string>();
+  in(haystack: string, needle: string): boolean {
+    let n = this.folded.get(needle);
+    if (n === undefined) this.folded.set(needle, (n = foldForSearch(needle)));
+    return foldForSearch(haystack).includes(n);
+  }
+}
+
+/**
+ * Whether message `m` (sequence number `seq`) matches `key` (RFC 3501 6.4.4, RFC 9051 6.4.4);
+ * `msg` is the loaded message when the key needs it. Synchronous: one message is loaded at most
+ * once per SEARCH, before its keys are evaluated.
+ */
+function matches(key: SearchKey, m: MessageEntry, seq: number, c: SearchContext, msg: LoadedMessage | undefined, needles: Needles): boolean {
   switch (key.key) {
     case 'AND':
-      for (const k of key.keys) if (!(await matches(k, m, seq, c))) return false;
+      for (const k of key.keys) if (!matches(k, m, seq, c, msg, needles)) return false;
       return true;
     case 'OR':
-      return (await matches(key.left, m, seq, c)) || (await matches(key.right, m, seq, c));
+      return matches(key.left, m, seq, c, msg, needles) || matches(key.right, m, seq, c, msg, needles);
     case 'NOT':
-      return !(await matches(key.operand, m, seq, c));
+      return !matches(key.operand, m, seq, c, msg, needles);
     case 'ALL':
       return true;
     // No message is \Recent here: the flag went away in IMAP4rev2, and we do not keep it per session.
@@ -71,30 +101,24 @@ export async function matches(key: SearchKey, m: MessageEntry, seq: number, c: S
     case 'YOUNGER':
       return c.now - Date.parse(m.internalDate) <= key.seconds * 1000;
     case 'SENTBEFORE': case 'SENTON': case 'SENTSINCE': {
-      const msg = await c.load(m);
+      if (!msg) return false;
       const date = parseDate(headerTexts(msg.raw, msg.root, 'date')[0] ?? '');
       if (!date) return false;
       const want = day8(key.date);
       return key.key === 'SENTBEFORE' ? date.day8 < want : key.key === 'SENTON' ? date.day8 === want : date.day8 >= want;
     }
-    case 'FROM': case 'TO': case 'CC': case 'BCC': case 'SUBJECT': {
-      const msg = await c.load(m);
-      return headerTexts(msg.raw, msg.root, key.key.toLowerCase()).some((v) => matchesSearch(v, key.value));
-    }
+    case 'FROM': case 'TO': case 'CC': case 'BCC': case 'SUBJECT':
+      return !!msg && headerTexts(msg.raw, msg.root, key.key.toLowerCase()).some((v) => needles.in(v, key.value));
     case 'HEADER': {
-      const msg = await c.load(m);
+      if (!msg) return false;
       const values = headerTexts(msg.raw, msg.root, key.field);
       // An empty string matches every message that has the field (RFC 3501).
-      return key.value === '' ? values.length > 0 : values.some((v) => matchesSearch(v, key.value));
+      return key.value === '' ? values.length > 0 : values.some((v) => needles.in(v, key.value));
     }
-    case 'BODY': {
-      const msg = await c.load(m);
-      return matchesSearch(bodyText(msg.raw, msg.root), key.value);
-    }
-    case 'TEXT': {
-      const msg = await c.load(m);
-      return matchesSearch(messageText(msg.raw, msg.root), key.value);
-    }
+    case 'BODY':
+      return !!msg && needles.in(bodyText(msg.raw, msg.root), key.value);
+    case 'TEXT':
+      return !!msg && needles.in(messageText(msg.raw, msg.root), key.value);
     default: {
       const flag = FLAG_OF[key.key];
       if (flag) return hasFlag(m, flag[0]) === flag[1];
@@ -106,11 +130,14 @@ export async function matches(key: SearchKey, m: MessageEntry, seq: number, c: S
 /** Every message of the selected mailbox matching all `criteria`, in sequence order. */
 export async function search(criteria: SearchKey[], c: SearchContext): Promise<MessageEntry[]> {
   const key: SearchKey = criteria.length === 1 ? criteria[0]! : { key: 'AND', keys: criteria };
+  const load = needsMessage(key);
+  const needles = new Needles();
   const out: MessageEntry[] = [];
   const view = c.selected.view;
   for (let seq = 1; seq <= view.exists; seq++) {
     const m = view.at(seq)!;
-    if (await matches(key, m, seq, c)) out.push(m);
+    const msg = load && m.blob ? await c.load(m) : undefined;
+    if (matches(key, m, seq, c, msg, needles)) out.push(m);
   }
   return out;
 }

@@ -4,6 +4,7 @@ import type { Accounts } from '@nymote/accounts';
 import type { Mailstores } from '../mailstore/mailstores.js';
 import { BranchWatch } from './branch-watch.js';
 import { Connection } from './connection.js';
+import { MessageCache } from './message-cache.js';
 import { defaultReaderLimits, type ReaderLimits } from './protocol/index.js';
 
 export interface ImapServerOptions {
@@ -29,6 +30,7 @@ export function createImapServer(options: ImapServerOptions): Server & { closeCo
   const services = {
     accounts: options.accounts, mailstores: options.mailstores, watch, domain: options.domain ?? 'localhost',
     appendLimit: limits.maxAppendSize, tlsAvailable: secureContext !== undefined, clock: options.clock ?? Date.now,
+    messages: new MessageCache(64 * 1024 * 1024),
     ...(options.log ? { log: options.log } : {}),
   };
   const sockets = new Set<Socket>();

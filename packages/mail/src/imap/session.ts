@@ -1,6 +1,6 @@
 import type { Accounts } from '@nymote/accounts';
 import { isMailError, MailError } from '../mailstore/errors.js';
-import type { MailboxView } from '../mailstore/mailbox-view.js';
+import { MailboxView } from '../mailstore/mailbox-view.js';
 import type { Mailstore } from '../mailstore/mailstore.js';
 import type { Mailstores } from '../mailstore/mailstores.js';
 import { PERMANENT_FLAGS } from '../mailstore/flags.js';
@@ -22,6 +22,8 @@ export interface SessionServices {
   domain: string;
   appendLimit: number;
   tlsAvailable: boolean;
+  /** Messages read and parsed, shared by the server's sessions (default: one per session). */
+  messages?: MessageCache;
   log?: (line: string) => void;
   clock: () => number;
 }
@@ -59,14 +61,16 @@ export class Session {
   readonly enabled = new Set<string>();
   /** The client used a CONDSTORE feature, which enables it (RFC 7162 3.1). */
   condstore = false;
-  readonly messages = new MessageCache();
+  readonly messages: MessageCache;
   private unwatch: (() => void) | undefined;
   /** Set while IDLE: the tag to complete, and whether a refresh is under way. */
   idle: { tag: string } | undefined;
   private refreshing: Promise<void> | undefined;
   private dirty = false;
 
-  constructor(readonly services: SessionServices, readonly io: SessionIo) {}
+  constructor(readonly services: SessionServices, readonly io: SessionIo) {
+    this.messages = services.messages ?? new MessageCache();
+  }
 
   get utf8(): boolean {
     return this.enabled.has('UTF8=ACCEPT') || this.enabled.has('IMAP4REV2');
@@ -152,9 +156,12 @@ export class Session {
       const c = mailboxChanges(sel.view, next);
       if (c.expungedUids.length > 0 && !options.expunges) {
         // Report what we can without renumbering: new messages cannot be announced before the
-        // expunges either, since EXISTS counts them; wait for a command that allows both.
+        // expunges either, since EXISTS counts them; wait for a command that allows both. The
+        // session works on the old numbering with the new flags meanwhile, so that a FETCH shows
+        // the flags just reported and they are not reported again.
         this.dirty = true;
-        this.reportFlags(c.flagChanges.filter((f) => next.get(f.uid)), options.exceptFlagsOf, sel.view);
+        this.reportFlags(c.flagChanges, options.exceptFlagsOf, sel.view);
+        sel.view = MailboxView.overlay(sel.view, next);
         return;
       }
       if (this.qresync) this.send(vanishedResponse(c.expungedUids, false));
@@ -169,10 +176,12 @@ export class Session {
     return this.refreshing;
   }
 
-  private reportFlags(changes: { uid: number; seq: number; flags: string[]; modseq: number }[], except: Set<number> | undefined, view: MailboxView): void {
+  /** FETCH FLAGS (and MODSEQ) of changed messages; `view` is the mailbox as the client knows it. */
+  private reportFlags(changes: { uid: number; flags: string[]; modseq: number }[], except: Set<number> | undefined, view: MailboxView): void {
     for (const f of changes) {
       if (except?.has(f.uid)) continue;
-      const seq = view === this.selected?.view ? f.seq : this.selected!.view.seqOf(f.uid);
+      // Numbered as the client knows the mailbox: while expunges are held back, the old numbers.
+      const seq = view.seqOf(f.uid);
       if (seq === 0) continue;
       const items: Array<[string, ReturnType<typeof flagList> | number | bigint[]]> = [['UID', f.uid], ['FLAGS', flagList(f.flags)]];
       if (this.condstore || this.qresync) items.push(['MODSEQ', [BigInt(f.modseq)]]);

@@ -57,6 +57,20 @@ export class MailboxView {
   }
 
   /**
+   * What a client may be shown while it cannot be told of expunges yet (RFC 3501 7.4.1): the
+   * messages and numbering of `known`, with the records (flags, MODSEQ) of `next` where it still
+   * has them. Messages added in `next` are left out, since EXISTS would have to count the expunged.
+   */
+  static overlay(known: MailboxView, next: MailboxView): MailboxView {
+    const entries = new Map(known.entries);
+    for (const uid of known.uids) {
+      const now = next.entries.get(uid);
+      if (now) entries.set(uid, now);
+    }
+    return new MailboxView(known.meta, known.treeId, entries, known.uids);
+  }
+
+  /**
    * The view of the mailbox tree `treeId`, built from `previous` by reading only what changed between
    * the two trees (a delivery into a mailbox of 100,000 messages reads one record, not 100,000).
    */

@@ -142,6 +142,13 @@ export class Mailstore {
     }
     return this.commit(`Create mailbox ${box}`, async (tree) => {
       if ((await tree.kind(metaKey(box))) !== undefined) throw new MailError('ALREADYEXISTS', `mailbox ${box} already exists`);
+      // The levels above are created too (RFC 3501 6.3.3 SHOULD): a client can then select, rename
+      // or delete "a" after CREATE "a/b", as it could on a server with folders on disk.
+      const levels = box.split(DELIMITER);
+      for (let i = 1; i < levels.length; i++) {
+        const parent = levels.slice(0, i).join(DELIMITER);
+        if ((await tree.kind(metaKey(parent))) === undefined) await this.writeNewBox(tree, parent, undefined);
+      }
       return this.writeNewBox(tree, box, options.specialUse);
     });
   }

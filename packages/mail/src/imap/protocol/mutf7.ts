@@ -104,3 +104,12 @@ export function decodeMailboxUtf7(text: string): string | null {
   }
   return out;
 }
+
+/**
+ * Response text for a client that has not enabled UTF-8 (RFC 3501 text is 7-bit): runs of other
+ * characters, which are mailbox names in our messages, are written as modified UTF-7, the way the
+ * client knows those names.
+ */
+export function asciiText(text: string): string {
+  return text.replace(/[^\x00-\x7f]+/g, (run) => encodeMailboxUtf7(run));
+}

@@ -1,0 +1,124 @@
+// Several sessions on one mailbox, on the wire: each sees the others' flag changes and expunges at
+// its next command, EXPUNGE never while FETCH, STORE or SEARCH answer (RFC 3501 7.4.1), VANISHED
+// with QRESYNC; UIDs are never reused, and UIDVALIDITY survives a restart.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { PASSWORD, message, startMailServer, type MailServer } from './imap-helpers.js';
+import { RawClient } from './imap-raw-client.js';
+
+let m: MailServer;
+before(async () => { m = await startMailServer(['alice', 'bob', 'carol']); });
+after(async () => { await m.close(); });
+
+async function session(user: string, port = m.imapPort, enable?: string): Promise<RawClient> {
+  const c = await RawClient.connect(port);
+  await c.line();
+  assert.match((await c.command('l', `LOGIN ${user} "${PASSWORD}"`)).tagged, /^l OK /);
+  if (enable) assert.match((await c.command('e', `ENABLE ${enable}`)).tagged, /^e OK /);
+  assert.match((await c.command('s', 'SELECT INBOX')).tagged, /^s OK /);
+  return c;
+}
+
+async function fill(user: string, subjects: string[]): Promise<void> {
+  const store = m.mailstores.of(user);
+  await store.ensureDefaults();
+  for (const s of subjects) await store.append('INBOX', new TextEncoder().encode(message(s)));
+}
+
+test('two sessions see each other\'s flag changes and expunges, at the next command that allows them', async () => {
+  await fill('alice', ['one', 'two', 'three', 'four']);
+  const a = await session('alice');
+  const b = await session('alice');
+  const q = await session('alice', m.imapPort, 'QRESYNC');
+  try {
+    // A flag change by b: a hears of it at its next command, as an untagged FETCH.
+    assert.match((await b.command('b1', 'STORE 1 +FLAGS (\\Flagged)')).tagged, /^b1 OK /);
+    assert.deepEqual((await a.command('a1', 'NOOP')).untagged, ['* 1 FETCH (UID 1 FLAGS (\\Flagged))']);
+
+    // b expunges message 2; a's FETCH, STORE and SEARCH still answer with the old numbers and
+    // without EXPUNGE, and flag changes still show.
+    await b.command('b2', 'STORE 2 +FLAGS.SILENT (\\Deleted)');
+    const expunge = await b.command('b3', 'EXPUNGE');
+    assert.deepEqual(expunge.untagged, ['* 2 EXPUNGE'], 'no EXISTS: the EXPUNGE says the count went down');
+    await b.command('b4', 'STORE 3 +FLAGS.SILENT (\\Seen)'); // UID 4, now number 3
+    const fetch = await a.command('a2', 'FETCH 1:4 (UID)');
+    assert.ok(fetch.untagged.every((l) => !/EXPUNGE|EXISTS/.test(l)), fetch.untagged.join('\n'));
+    assert.ok(fetch.untagged.includes('* 4 FETCH (UID 4)'), 'message 4 keeps its number during FETCH');
+    assert.ok(fetch.untagged.includes('* 4 FETCH (UID 4 FLAGS (\\Seen))'), `the flag change shows: ${fetch.untagged.join('\n')}`);
+    const search = await a.command('a3', 'SEARCH ALL');
+    assert.deepEqual(search.untagged, ['* SEARCH 1 2 3 4']);
+    const store = await a.command('a4', 'STORE 4 +FLAGS (\\Answered)');
+    assert.ok(store.untagged.every((l) => !/EXPUNGE/.test(l)), store.untagged.join('\n'));
+    assert.deepEqual(store.untagged, ['* 4 FETCH (UID 4 FLAGS (\\Answered \\Seen))']);
+    // NOOP may renumber: now the EXPUNGE comes.
+    assert.deepEqual((await a.command('a5', 'NOOP')).untagged, ['* 2 EXPUNGE']);
+    assert.deepEqual((await a.command('a6', 'FETCH 3 (UID)')).untagged, ['* 3 FETCH (UID 4)']);
+
+    // The QRESYNC session hears of the expunge as VANISHED, by UID, and of the flags with MODSEQ.
+    const qn = await q.command('q1', 'NOOP');
+    assert.equal(qn.untagged[0], '* VANISHED 2');
+    assert.ok(!qn.untagged.some((l) => /EXPUNGE/.test(l)));
+    assert.ok(qn.untagged.some((l) => /^\* 1 FETCH \(UID 1 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/.test(l)), qn.untagged.join('\n'));
+    assert.ok(qn.untagged.some((l) => /^\* 3 FETCH \(UID 4 FLAGS \(\\Answered \\Seen\) MODSEQ \(\d+\)\)$/.test(l)), qn.untagged.join('\n'));
+
+    // An APPEND elsewhere is announced to an idle session without a command.
+    const idle = await a.command('a7', 'NOOP');
+    assert.deepEqual(idle.untagged, []);
+    a.write('a8 IDLE\r\n');
+    assert.match(await a.line(), /^\+ /);
+    await m.mailstores.of('alice').append('INBOX', new TextEncoder().encode(message('five')));
+    assert.equal(await a.line(), '* 4 EXISTS');
+    a.write('DONE\r\n');
+    assert.match((await a.until('a8')).tagged, /^a8 OK /);
+  } finally {
+    a.close();
+    b.close();
+    q.close();
+  }
+});
+
+test('UIDs are never reused: not after an expunge, nor after undoing an expunge or an append', async () => {
+  await fill('bob', ['one', 'two', 'three']);
+  const c = await session('bob');
+  try {
+    await c.command('u1', 'UID STORE 3 +FLAGS.SILENT (\\Deleted)');
+    await c.command('u2', 'UID EXPUNGE 3');
+    const expunge = (await m.store.head('users/bob'))!;
+    await m.mailstores.of('bob').undo(expunge);
+    // The expunged message is back, under a new UID; UID SEARCH, which may be told of new
+    // messages first, finds it.
+    assert.deepEqual((await c.command('u3', 'UID SEARCH ALL')).untagged, ['* 3 EXISTS', '* 0 RECENT', '* SEARCH 1 2 4']);
+    const append = await c.command('u4', `APPEND INBOX {${message('five').length}+}\r\n${message('five')}`);
+    assert.match(append.tagged, /^u4 OK \[APPENDUID \d+ 5\]/);
+    await m.mailstores.of('bob').undo((await m.store.head('users/bob'))!);
+    assert.deepEqual((await c.command('u5', 'UID SEARCH ALL')).untagged, ['* 4 EXPUNGE', '* SEARCH 1 2 4']);
+    const again = await c.command('u6', `APPEND INBOX {${message('six').length}+}\r\n${message('six')}`);
+    assert.match(again.tagged, /^u6 OK \[APPENDUID \d+ 6\]/, 'UID 5 was taken by the undone append');
+  } finally {
+    c.close();
+  }
+});
+
+test('UIDVALIDITY and UIDNEXT stay the same across a server restart', async () => {
+  const first = await startMailServer(['dave'], { keep: true });
+  let dir = first.dir;
+  let status: string;
+  try {
+    const c = await session('dave', first.imapPort);
+    await c.command('r1', `APPEND INBOX {${message('kept').length}+}\r\n${message('kept')}`);
+    status = (await c.command('r2', 'STATUS INBOX (UIDVALIDITY UIDNEXT MESSAGES)')).untagged[0]!;
+    assert.match(status, /^\* STATUS "INBOX" \(UIDVALIDITY \d+ UIDNEXT 2 MESSAGES 1\)$/);
+    c.close();
+  } finally {
+    await first.close();
+  }
+  const second = await startMailServer(['dave'], { dir });
+  dir = second.dir;
+  try {
+    const c = await session('dave', second.imapPort);
+    assert.equal((await c.command('r3', 'STATUS INBOX (UIDVALIDITY UIDNEXT MESSAGES)')).untagged[0], status);
+    c.close();
+  } finally {
+    await second.close();
+  }
+});
