@@ -58,7 +58,8 @@ export function dateTimeToDate(d: ImapDateTime): Date {
   return new Date(Date.UTC(d.year, d.month - 1, d.day, d.hour, d.minute, d.second) - d.zone * 60_000);
 }
 
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a U+FEFF at the start of a string is part of it (a password may start with one), not a byte-order mark.
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export class Cursor {
   private line = 0;

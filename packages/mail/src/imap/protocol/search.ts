@@ -67,12 +67,12 @@ export function parseSearch(c: Cursor): SearchArguments {
     args.return = opts;
     c.sp('a space and search criteria after the return options');
   }
-  let decoder: TextDecoder = new TextDecoder('utf-8', { fatal: true });
+  let decoder: TextDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   if (c.tryWord('CHARSET')) {
     c.sp('a space and a charset name after CHARSET');
     const name = c.astring('a charset name');
     try {
-      decoder = new TextDecoder(name.toUpperCase() === 'US-ASCII' ? 'utf-8' : name, { fatal: true });
+      decoder = new TextDecoder(name.toUpperCase() === 'US-ASCII' ? 'utf-8' : name, { fatal: true, ignoreBOM: true });
     } catch {
       throw c.error(`charset ${JSON.stringify(name.slice(0, 40))} is not supported`, { status: 'NO', code: 'BADCHARSET (UTF-8 US-ASCII)' });
     }
