@@ -21,8 +21,10 @@ async function bytesUnder(dir: string): Promise<number> {
 /** Whether something accepts connections at a service's URL. */
 function answers(url: string): Promise<boolean> {
   const u = new URL(url);
+  // URL leaves out a scheme's default port ("http://h:80" has port ""): those are the ports then.
+  const port = Number(u.port || { 'http:': 80, 'https:': 443 }[u.protocol]);
   return new Promise((done) => {
-    const s = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) });
+    const s = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port });
     s.setTimeout(1000, () => { s.destroy(); done(false); });
     s.once('connect', () => { s.destroy(); done(true); });
     s.once('error', () => done(false));
