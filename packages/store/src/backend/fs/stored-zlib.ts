@@ -8,6 +8,8 @@
 // core.looseCompression = 0: every zlib reader (git, isomorphic-git, pako) inflates it, and reading it
 // back here is a copy and a checksum instead of a call into zlib.
 
+import { concat } from '../../git/bytes.js';
+
 /** zlib's CMF/FLG bytes for a deflate stream with a 32 KiB window at "fastest" level, as level 0 writes. */
 const CMF = 0x78;
 const FLG = 0x01;
@@ -106,19 +108,7 @@ export function unstoredZlib(data: Uint8Array): Uint8Array | undefined {
     if (head === 1) break;
   }
   if (p + 4 !== data.length) return undefined;
-  const content = parts.length === 1 ? parts[0]! : joinParts(parts);
+  const content = parts.length === 1 ? parts[0]! : concat(parts);
   const sum = ((data[p]! << 24) | (data[p + 1]! << 16) | (data[p + 2]! << 8) | data[p + 3]!) >>> 0;
   return adler32(content) === sum ? content : undefined;
-}
-
-function joinParts(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const part of parts) n += part.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const part of parts) {
-    out.set(part, o);
-    o += part.length;
-  }
-  return out;
 }
