@@ -73,6 +73,27 @@ test('nymote serve: first run makes a certificate and says how to add a user; DA
       const bobAuth = { Authorization: `Basic ${Buffer.from(`bob:${PASSWORD}`).toString('base64')}` };
       assert.equal((await fetch(`http://127.0.0.1:${http}/dav/calendars/alice/default/d.ics`, { headers: bobAuth })).status, 403);
 
+      // The store's API, per person: alice reads her branch, bob is refused, and undo works on mail.
+      const api = (path: string, who: Record<string, string>, init: RequestInit = {}) => fetch(`http://127.0.0.1:${http}/api${path}`, { ...init, headers: { ...who, ...(init.headers ?? {}) } });
+      const mine = await api('/branches/users%2Falice/keys/calendars/default/d.ics', auth);
+      assert.equal(mine.status, 200);
+      assert.match(await mine.text(), /SUMMARY:Daemon/);
+      assert.equal((await api('/branches/users%2Falice/keys/calendars/default/d.ics', bobAuth)).status, 403);
+      assert.equal((await api('/branches', bobAuth)).status, 403);
+      assert.equal((await api('/branches/users%2Falice/log', {})).status, 401);
+      const history = await (await api('/branches/users%2Falice/log?limit=50', auth)).json() as { entries: { id: string; message: string }[] };
+      const delivered = history.entries.find((e) => e.message.startsWith('Deliver “To the daemon”'))!;
+      assert.ok(delivered, JSON.stringify(history.entries.map((e) => e.message)));
+      assert.equal((await api(`/commits/${delivered.id}`, bobAuth)).status, 404, 'bob cannot see alice\'s commits');
+      const undone = await api('/undo', auth, { method: 'POST', body: JSON.stringify({ commit: delivered.id }) });
+      assert.equal(undone.status, 200, await undone.clone().text());
+      assert.equal(((await undone.json()) as { undid: string }).undid, 'Deliver “To the daemon” from ann@example.net to INBOX');
+      assert.deepEqual(await readMail('alice'), ['Note to self']);
+      const redo = await (await api('/branches/users%2Falice/log?limit=1', auth)).json() as { entries: { id: string }[] };
+      assert.equal((await api('/undo', auth, { method: 'POST', body: JSON.stringify({ commit: redo.entries[0]!.id }) })).status, 200);
+      assert.deepEqual(await readMail('alice'), ['Note to self', 'To the daemon'], 'undoing the undo brings it back');
+      assert.equal((await api('/undo', bobAuth, { method: 'POST', body: JSON.stringify({ commit: delivered.id }) })).status, 404);
+
       const status = await nymote(['status', '--data', data], { env });
       assert.equal(status.status, 0, status.out + status.err);
       assert.match(status.out, /^running +pid \d+, since \S+, domain localhost$/m);

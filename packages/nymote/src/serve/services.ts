@@ -1,17 +1,19 @@
 // Every service of the daemon, started from one configuration on the target's devices and stopped
 // together. Services never listen themselves: each is a server that takes connections, and the
 // network device hands them over (real sockets in the node target, pipes in the memory target).
-import type { Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Server as NetServer } from 'node:net';
 import type { Accounts } from '@nymote/accounts';
 import type { Devices, Listener } from '@nymote/composition';
-import { createDavServer } from '@nymote/dav';
+import { createDavHandler } from '@nymote/dav';
 import { LocalDelivery, Mailstores, OutboundQueue, createImapServer, createInboundServer, createSubmissionServer } from '@nymote/mail';
 import type { Store } from '@nymote/store';
 import type { SMTPServer } from 'smtp-server';
 import { Failure } from '../report.js';
 import type { ServeConfig, Service } from './config.js';
 import type { DkimKey } from './dkim.js';
+import { createUserApi } from './user-api.js';
 
 export interface Running {
   service: Service;
@@ -77,14 +79,22 @@ export async function startServices(input: ServicesInput): Promise<{ running: Ru
   const submission = (implicitTls: boolean) => smtp(createSubmissionServer({
     ...mailBase, implicitTls, outbound: (m) => queue.enqueue(m).then(() => undefined), log: (line) => log('submission', line),
   }));
+  // One web server: the user's store API under /api, CalDAV, CardDAV and WebDAV everywhere else.
+  const dav = createDavHandler({ store, accounts, log: davLog });
+  const api = createUserApi({ store, accounts, mailstores, log: (line) => log('api', line) });
+  const web = (req: IncomingMessage, res: ServerResponse) => {
+    const path = req.url ?? '/';
+    const handler = path === '/api' || path.startsWith('/api/') || path.startsWith('/api?') ? api : dav;
+    handler(req, res).catch(() => res.destroy());
+  };
   const make: Record<Service, () => Started> = {
     imap: () => imap(false),
     imaps: () => imap(true),
     smtp: () => smtp(createInboundServer({ ...mailBase, log: (line) => log('smtp', line) })),
     submission: () => submission(false),
     submissions: () => submission(true),
-    http: () => http(createDavServer({ store, accounts, log: davLog })),
-    https: () => http(createDavServer({ store, accounts, log: davLog, ...(tls ? { tls } : {}) })),
+    http: () => http(createHttpServer(web)),
+    https: () => http(createHttpsServer({ cert: tls!.cert, key: tls!.key }, web) as unknown as HttpServer),
   };
   const running: Running[] = [];
   try {

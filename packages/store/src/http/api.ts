@@ -6,6 +6,7 @@ import { StoreError } from '../errors.js';
 import { isObjectId, type ObjectId } from '../git/id.js';
 import { keySegments } from '../key.js';
 import type { Schema } from '../merge-trees.js';
+import type { ApiAuthorizer } from './types.js';
 import { isValidBranchName } from '../refname.js';
 import { diffTrees } from '../diff.js';
 import { parseAuthor, type Author, type Change, type LogEntry, type Store } from '../store.js';
@@ -23,6 +24,7 @@ export interface ApiServer {
   readonly heartbeatMs: number;
   readonly streams: Set<SseStream>;
   readonly log: (line: string) => void;
+  readonly authorize?: ApiAuthorizer | undefined;
 }
 
 export interface RequestContext {
@@ -549,5 +551,6 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, pathn
     if (allowed.includes('GET')) allowed.push('HEAD');
     throw new HttpError(405, 'method-not-allowed', `${req.method} is not allowed on ${pathname} (allowed: ${allowed.join(', ')})`, { method: req.method }, {}, { Allow: allowed.join(', ') });
   }
+  await server.authorize?.(req, { method: chosen.route.method, path: chosen.route.path }, chosen.params);
   await chosen.route.handle({ req, res, params: chosen.params, query, server });
 }

@@ -27,16 +27,30 @@ export class StoreServer extends Server {
  * `git` is given). Call listen() on the result; close() ends everything, including watch streams.
  */
 export function createStoreServer(options: StoreServerOptions): StoreServer {
+  const server = new StoreServer();
+  const handle = createStoreHandler(options, server.streams);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => void handle(req, res));
+  // Answering "Expect: 100-continue" is left to the handler that reads the body, so that a request
+  // refused by its headers (no token, too large, bad key) is refused before its body is sent.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => void handle(req, res));
+  return server;
+}
+
+/**
+ * The same as a request handler, to mount in another node:http server (the daemon serves it beside
+ * CalDAV). Watch streams are kept in `streams`: end them when the server closes.
+ */
+export function createStoreHandler(options: StoreServerOptions, streams: Set<SseStream> = new Set()): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const log = options.log ?? (() => {});
   const checkToken = options.token !== undefined ? tokenChecker(options.token) : undefined;
-  const server = new StoreServer();
   const api: ApiServer = {
     store: options.store,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     schema: options.schema,
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-    streams: server.streams,
+    streams,
     log,
+    authorize: options.authorize,
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -72,9 +86,5 @@ export function createStoreServer(options: StoreServerOptions): StoreServer {
     }
   };
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => void handle(req, res));
-  // Answering "Expect: 100-continue" is left to the handler that reads the body, so that a request
-  // refused by its headers (no token, too large, bad key) is refused before its body is sent.
-  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => void handle(req, res));
-  return server;
+  return handle;
 }

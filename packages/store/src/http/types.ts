@@ -27,4 +27,12 @@ export interface StoreServerOptions {
   schema?: Schema;
   /** Milliseconds between the comments that keep idle watch streams open (default 15000). */
   heartbeatMs?: number;
+  /**
+   * Asked before every API request runs, with the route it matched (`{ method, path }`, e.g. GET
+   * "/api/branches/{branch}/log") and its parameters (`branch`, `commit`, `key`, decoded); throws an
+   * HttpError to refuse it (401, 403). Lets an embedding server give each person their branch only.
+   */
+  authorize?: ApiAuthorizer;
 }
+
+export type ApiAuthorizer = (req: IncomingMessage, route: { method: string; path: string }, params: Readonly<Record<string, string>>) => Promise<void> | void;
