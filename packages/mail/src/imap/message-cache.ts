@@ -4,6 +4,8 @@ import { parseStructure, type MimePart } from '../mime/index.js';
 export interface LoadedMessage {
   raw: Uint8Array;
   root: MimePart;
+  /** Text SEARCH compares, decoded and folded once per message (then kept while it is cached). */
+  folded?: Map<string, string[]>;
 }
 
 /**

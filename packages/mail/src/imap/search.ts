@@ -40,15 +40,34 @@ function needsMessage(key: SearchKey): boolean {
 
 /**
  * The search strings folded once per SEARCH, not once per message: folding (NFKC, case) is most of
- * the cost of a substring test.
+ * the cost of a substring test. The messages' side is folded once per message (foldedText).
  */
 class Needles {
   private readonly folded = new Map<string, string>();
-  in(haystack: string, needle: string): boolean {
+  inFolded(folded: string, needle: string): boolean {
     let n = this.folded.get(needle);
     if (n === undefined) this.folded.set(needle, (n = foldForSearch(needle)));
-    return foldForSearch(haystack).includes(n);
+    return folded.includes(n);
   }
+}
+
+/** Largest text kept folded with a cached message: headers always, bodies when small. */
+const MAX_FOLDED_CHARS = 64 * 1024;
+
+/**
+ * A message's text for SEARCH, decoded and folded once and kept with the cached message, so that
+ * repeated searches of a mailbox (every client polling, a SEARCH per key) compare strings only.
+ * `what` is a header name (lower case), "\body" or "\text".
+ */
+function foldedText(msg: LoadedMessage, what: string): string[] {
+  const cache = (msg.folded ??= new Map<string, string[]>());
+  let values = cache.get(what);
+  if (values === undefined) {
+    const raw = what === '\\body' ? [bodyText(msg.raw, msg.root)] : what === '\\text' ? [messageText(msg.raw, msg.root)] : headerTexts(msg.raw, msg.root, what);
+    values = raw.map((v) => foldForSearch(v));
+    if (values.reduce((n: number, v: string) => n + v.length, 0) <= MAX_FOLDED_CHARS) cache.set(what, values);
+  }
+  return values;
 }
 
 /**
@@ -108,17 +127,17 @@ function matches(key: SearchKey, m: MessageEntry, seq: number, c: SearchContext,
       return key.key === 'SENTBEFORE' ? date.day8 < want : key.key === 'SENTON' ? date.day8 === want : date.day8 >= want;
     }
     case 'FROM': case 'TO': case 'CC': case 'BCC': case 'SUBJECT':
-      return !!msg && headerTexts(msg.raw, msg.root, key.key.toLowerCase()).some((v) => needles.in(v, key.value));
+      return !!msg && foldedText(msg, key.key.toLowerCase()).some((v) => needles.inFolded(v, key.value));
     case 'HEADER': {
       if (!msg) return false;
-      const values = headerTexts(msg.raw, msg.root, key.field);
+      const values = foldedText(msg, key.field.toLowerCase());
       // An empty string matches every message that has the field (RFC 3501).
-      return key.value === '' ? values.length > 0 : values.some((v) => needles.in(v, key.value));
+      return key.value === '' ? values.length > 0 : values.some((v) => needles.inFolded(v, key.value));
     }
     case 'BODY':
-      return !!msg && needles.in(bodyText(msg.raw, msg.root), key.value);
+      return !!msg && foldedText(msg, '\\body').some((v) => needles.inFolded(v, key.value));
     case 'TEXT':
-      return !!msg && needles.in(messageText(msg.raw, msg.root), key.value);
+      return !!msg && foldedText(msg, '\\text').some((v) => needles.inFolded(v, key.value));
     default: {
       const flag = FLAG_OF[key.key];
       if (flag) return hasFlag(m, flag[0]) === flag[1];
