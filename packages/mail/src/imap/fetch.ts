@@ -1,7 +1,7 @@
 import type { MessageEntry } from '../mailstore/mailbox-view.js';
 import { binarySection, binarySize, bodyStructure, envelope, partial, sectionBytes } from '../mime/index.js';
 import type { LoadedMessage } from './message-cache.js';
-import { flagList, type FetchItem, type WireValue } from './protocol/index.js';
+import { flagList, type BodySection, type FetchItem, type WireValue } from './protocol/index.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -21,6 +21,25 @@ export function needsMessage(items: readonly FetchItem[]): boolean {
 /** Whether fetching `items` sets \Seen (RFC 3501: BODY[...] and RFC822(.TEXT), not .PEEK). */
 export function setsSeen(items: readonly FetchItem[]): boolean {
   return items.some((i) => ((i.type === 'body' || i.type === 'binary') && !i.peek) || (i.type === 'attribute' && (i.name === 'RFC822' || i.name === 'RFC822.TEXT')));
+}
+
+/** Header sections kept per cached message, keyed by section text: what mail clients poll for. */
+const HEADER_SECTIONS = new Set(['HEADER', 'HEADER.FIELDS', 'HEADER.FIELDS.NOT']);
+
+/**
+ * HEADER and HEADER.FIELDS(.NOT) of a message, computed once and kept with the cached message:
+ * clients ask for the same few header fields of the same messages at every poll.
+ */
+function headerSection(msg: LoadedMessage, section: BodySection): Uint8Array | undefined {
+  if (!section.text || !HEADER_SECTIONS.has(section.text)) return undefined;
+  const key = `${section.part.join('.')}|${section.text}|${(section.fields ?? []).map((f) => f.toLowerCase()).join(' ')}`;
+  const cache = (msg.sections ??= new Map<string, Uint8Array>());
+  let bytes = cache.get(key);
+  if (!bytes) {
+    bytes = sectionBytes(msg.raw, msg.root, section);
+    if (cache.size < 32) cache.set(key, bytes);
+  }
+  return bytes;
 }
 
 /** A fetch item that cannot be answered for this message: BINARY of an unknown encoding. */
@@ -47,7 +66,7 @@ export function fetchValues(items: readonly FetchItem[], m: MessageEntry, msg: L
       continue;
     }
     if (item.type === 'body') {
-      const bytes = sectionBytes(msg!.raw, msg!.root, item.section);
+      const bytes = headerSection(msg!, item.section) ?? sectionBytes(msg!.raw, msg!.root, item.section);
       out.push([item, item.partial ? partial(bytes, item.partial.offset, item.partial.length) : bytes]);
       continue;
     }

@@ -6,6 +6,8 @@ export interface LoadedMessage {
   root: MimePart;
   /** Text SEARCH compares, decoded and folded once per message (then kept while it is cached). */
   folded?: Map<string, string[]>;
+  /** Header sections FETCH has answered (they are views into raw or small copies), by section. */
+  sections?: Map<string, Uint8Array>;
 }
 
 /**
