@@ -21,8 +21,8 @@ export class Authenticator {
   constructor(private readonly accounts: Accounts) {}
 
   /**
-   * The authenticated user's name. Passwords travel in clear with Basic, so plain HTTP is only taken
-   * from this machine; TLS arrives with the daemon, until then a remote client is refused outright.
+   * The authenticated user's name, or a DavError to answer (403, 401 with the challenge, 429 with
+   * Retry-After). Passwords travel in clear with Basic, so plain HTTP is only taken from this machine.
    */
   async authenticate(req: IncomingMessage): Promise<string> {
     const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;

@@ -4,6 +4,7 @@ export { createDavHandler, type DavHandler, type DavHandlerOptions } from './han
 export { createDavServer, type DavServerOptions } from './server.js';
 export { parseXml, serialize, XmlError } from './xml.js';
 export { DavError } from './errors.js';
+export { Authenticator } from './auth.js';
 export { COLLECTION_FILE, DEFAULT_COLLECTION, type CollectionProps, type Kind } from './layout.js';
 export { isCollectionName } from './layout.js';
 // Import and export of whole calendars (.ics) and address books (.vcf).

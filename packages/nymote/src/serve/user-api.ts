@@ -2,21 +2,16 @@
 // and reaches only their own branch users/NAME (keys, log, watch, the commits of its history), plus
 // POST /api/undo, which undoes one of their changes the way the command line does.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoginThrottled, dataBranch, isLoopback, type Accounts } from '@nymote/accounts';
+import { dataBranch, type Accounts } from '@nymote/accounts';
+import { Authenticator, DavError } from '@nymote/dav';
 import { MAIL_ROOT, MailError, type Mailstores } from '@nymote/mail';
 import { diffTrees, type Store } from '@nymote/store';
 import { HttpError, createStoreHandler } from '@nymote/store/server';
 
-const REALM = 'Nymote';
 const users = new WeakMap<IncomingMessage, string>();
 
-function basic(header: string | undefined): { name: string; password: string } | undefined {
-  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (!m) return undefined;
-  const text = Buffer.from(m[1]!, 'base64').toString('utf8');
-  const colon = text.indexOf(':');
-  return colon < 0 ? undefined : { name: text.slice(0, colon), password: text.slice(colon + 1) };
-}
+/** Error codes of the JSON answers, by the status the login check gives. */
+const LOGIN_CODES: Record<number, string> = { 401: 'unauthorized', 403: 'forbidden', 429: 'throttled' };
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const bytes = Buffer.from(`${JSON.stringify(body)}\n`);
@@ -34,6 +29,7 @@ async function touchesMail(store: Store, commit: string): Promise<boolean> {
 
 export function createUserApi(options: { store: Store; accounts: Accounts; mailstores: Mailstores; log?: (line: string) => void }): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { store, accounts, mailstores } = options;
+  const authenticator = new Authenticator(accounts);
   const own = async (user: string, commit: string): Promise<boolean> => {
     const head = await store.head(dataBranch(user));
     return head !== undefined && (await store.isAncestor(commit, head).catch(() => false));
@@ -60,17 +56,14 @@ export function createUserApi(options: { store: Store; accounts: Accounts; mails
   });
 
   return async (req, res) => {
-    const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
-    if (!encrypted && !isLoopback(req.socket.remoteAddress)) return send(res, 403, { error: { code: 'forbidden', message: 'plain HTTP is accepted from this machine only: connect over TLS' } });
-    const credentials = basic(req.headers.authorization);
-    let user: string | undefined;
+    // The same login check as CalDAV's: plain HTTP from this machine only, limits shared with mail.
+    let user: string;
     try {
-      user = credentials && (await accounts.login(credentials.name, credentials.password, req.socket.remoteAddress))?.name;
+      user = await authenticator.authenticate(req);
     } catch (e) {
-      if (e instanceof LoginThrottled) return send(res, 429, { error: { code: 'throttled', message: e.message } }, { 'Retry-After': String(Math.ceil(e.retryAfterMs / 1000)) });
-      user = undefined;
+      if (!(e instanceof DavError)) throw e;
+      return send(res, e.status, { error: { code: LOGIN_CODES[e.status] ?? 'forbidden', message: e.message } }, e.headers);
     }
-    if (!user) return send(res, 401, { error: { code: 'unauthorized', message: 'log in with your Nymote name and password' } }, { 'WWW-Authenticate': `Basic realm="${REALM}", charset="UTF-8"` });
     users.set(req, user);
     const path = (req.url ?? '/').split('?')[0]!;
     if (path !== '/api/undo') return storeApi(req, res);
