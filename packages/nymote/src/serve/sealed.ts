@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { isBundled } from '../version.js';
 
 /** Whether this process already runs under the permission model. */
 export function isSealed(): boolean {
@@ -16,7 +17,7 @@ export function isSealed(): boolean {
  */
 export function programFiles(entry: string): string {
   const real = realpathSync(entry);
-  if (real.endsWith('.mjs') && !real.includes(`${join('packages', 'nymote')}`)) return real;
+  if (isBundled()) return real;
   let dir = dirname(real);
   while (dir !== dirname(dir) && !existsSync(join(dir, 'node_modules'))) dir = dirname(dir);
   return dir;
