@@ -215,8 +215,8 @@ export class Mailstore {
       const meta = await this.readMeta(tree, box, 'TRYCREATE');
       const uid = meta.uidNext;
       const modseq = meta.highestModseq + 1;
-      await tree.set(`${boxKey(box)}/${rawPath(uid)}`, raw);
-      await tree.set(`${boxKey(box)}/${recordPath(uid)}`, encodeJson(record({ flags, modseq, internalDate }, raw.length)));
+      await putBytes(tree, box, uid, raw);
+      await putRecord(tree, box, uid, { flags, modseq, internalDate, size: raw.length });
       await tree.set(metaKey(box), encodeJson({ ...meta, uidNext: uid + 1, highestModseq: modseq }));
       done = { uidValidity: meta.uidValidity, uid, modseq };
     }, true);
@@ -247,8 +247,8 @@ export class Mailstore {
         const modseq = meta.highestModseq + 1;
         let uid = meta.uidNext;
         for (const m of items) {
-          await tree.set(`${boxKey(box)}/${rawPath(uid)}`, m.raw);
-          await tree.set(`${boxKey(box)}/${recordPath(uid)}`, encodeJson(record({ flags: m.flags, modseq, internalDate: m.internalDate }, m.raw.length)));
+          await putBytes(tree, box, uid, m.raw);
+          await putRecord(tree, box, uid, { flags: m.flags, modseq, internalDate: m.internalDate, size: m.raw.length });
           uid++;
         }
         await tree.set(metaKey(box), encodeJson({ ...meta, uidNext: uid, highestModseq: modseq }));
@@ -292,7 +292,7 @@ export class Mailstore {
         }
         const next = applyFlags(e.flags, op, wanted);
         if (sameFlags(next, e.flags)) continue;
-        await tree.set(`${boxKey(box)}/${recordPath(uid)}`, encodeJson(record({ flags: next, modseq, internalDate: e.internalDate }, e.size)));
+        await putRecord(tree, box, uid, { flags: next, modseq, internalDate: e.internalDate, size: e.size });
         result.changed.push({ uid, flags: next, modseq });
       }
       if (result.changed.length > 0) {
@@ -313,8 +313,7 @@ export class Mailstore {
       const candidates = uids ?? view.uids;
       gone = candidates.filter((uid) => view.get(uid)?.flags.includes('\\Deleted')).sort((a, b) => a - b);
       for (const uid of gone) {
-        await tree.remove(`${boxKey(box)}/${rawPath(uid)}`);
-        await tree.remove(`${boxKey(box)}/${recordPath(uid)}`);
+        await removeMessage(tree, box, uid);
       }
       if (gone.length > 0) await tree.set(metaKey(box), encodeJson({ ...view.meta, highestModseq: view.meta.highestModseq + 1 }));
       return gone.length;
@@ -342,8 +341,8 @@ export class Mailstore {
         const e = view.get(uid);
         if (!e?.blob) continue;
         const copyUid = uidNext++;
-        await tree.setObject(`${boxKey(dst)}/${rawPath(copyUid)}`, '100644', e.blob);
-        await tree.set(`${boxKey(dst)}/${recordPath(copyUid)}`, encodeJson(record({ flags: e.flags, modseq, internalDate: e.internalDate }, e.size)));
+        await putBytes(tree, dst, copyUid, { blob: e.blob });
+        await putRecord(tree, dst, copyUid, { flags: e.flags, modseq, internalDate: e.internalDate, size: e.size });
         result.from.push(uid);
         result.to.push(copyUid);
       }
@@ -351,8 +350,7 @@ export class Mailstore {
       await tree.set(metaKey(dst), encodeJson({ ...(src === dst ? await this.readMeta(tree, dst) : target), uidNext, highestModseq: modseq }));
       if (options.move) {
         for (const uid of result.from) {
-          await tree.remove(`${boxKey(src)}/${rawPath(uid)}`);
-          await tree.remove(`${boxKey(src)}/${recordPath(uid)}`);
+          await removeMessage(tree, src, uid);
         }
         await tree.set(metaKey(src), encodeJson({ ...view.meta, highestModseq: view.meta.highestModseq + 1 }));
       }
@@ -398,13 +396,12 @@ export class Mailstore {
         let uidNext = view.meta.uidNext;
         for (const uid of b.added) {
           if (!view.get(uid)) continue;
-          await tree.remove(`${boxKey(b.name)}/${rawPath(uid)}`);
-          await tree.remove(`${boxKey(b.name)}/${recordPath(uid)}`);
+          await removeMessage(tree, b.name, uid);
         }
         for (const m of b.removed) {
           const uid = uidNext++;
-          await tree.setObject(`${boxKey(b.name)}/${rawPath(uid)}`, '100644', m.blob);
-          await tree.set(`${boxKey(b.name)}/${recordPath(uid)}`, encodeJson(record({ flags: m.meta.flags, modseq, internalDate: m.meta.internalDate }, m.meta.size)));
+          await putBytes(tree, b.name, uid, { blob: m.blob });
+          await putRecord(tree, b.name, uid, { flags: m.meta.flags, modseq, internalDate: m.meta.internalDate, size: m.meta.size });
         }
         for (const f of b.flags) {
           const e = view.get(f.uid);
@@ -414,7 +411,7 @@ export class Mailstore {
           const after = lower(f.after);
           const next = normalizeFlags([...e.flags.filter((x) => before.has(x.toLowerCase()) || !after.has(x.toLowerCase())), ...f.before.filter((x) => !after.has(x.toLowerCase()))]);
           if (sameFlags(next, e.flags)) continue;
-          await tree.set(`${boxKey(b.name)}/${recordPath(f.uid)}`, encodeJson(record({ flags: next, modseq, internalDate: e.internalDate }, e.size)));
+          await putRecord(tree, b.name, f.uid, { flags: next, modseq, internalDate: e.internalDate, size: e.size });
         }
         await tree.set(metaKey(b.name), encodeJson({ ...(await this.readMeta(tree, b.name)), uidNext, highestModseq: modseq }));
       }
@@ -474,6 +471,21 @@ export class Mailstore {
   }
 }
 
-function record(meta: MessageMeta, size: number): MessageMeta & { size: number } {
-  return { flags: meta.flags, modseq: meta.modseq, internalDate: meta.internalDate, size };
+// A message is two keys: its bytes (`<uid>.eml`) and its record (`<uid>.json`), see layout.ts.
+
+/** The bytes of message `uid`: new ones, or a blob already stored (a copy, a message brought back). */
+async function putBytes(tree: Tree, box: string, uid: number, bytes: Uint8Array | { blob: string }): Promise<void> {
+  const key = `${boxKey(box)}/${rawPath(uid)}`;
+  if (bytes instanceof Uint8Array) await tree.set(key, bytes);
+  else await tree.setObject(key, '100644', bytes.blob);
+}
+
+async function putRecord(tree: Tree, box: string, uid: number, meta: MessageMeta & { size: number }): Promise<void> {
+  const { flags, modseq, internalDate, size } = meta;
+  await tree.set(`${boxKey(box)}/${recordPath(uid)}`, encodeJson({ flags, modseq, internalDate, size }));
+}
+
+async function removeMessage(tree: Tree, box: string, uid: number): Promise<void> {
+  await tree.remove(`${boxKey(box)}/${rawPath(uid)}`);
+  await tree.remove(`${boxKey(box)}/${recordPath(uid)}`);
 }
