@@ -177,14 +177,13 @@ export class Connection {
     // The command works on the mailbox as it is now: what others changed is told first, as far as
     // this command allows (as Dovecot does), so that a UID SEARCH finds a message just delivered.
     if (MESSAGE_COMMANDS.has(c.name)) await this.tellChanges(c.name, 'uid' in c && c.uid);
-    let completion: Buffer | undefined;
-    const original = s.ok.bind(s);
     // Handlers complete with s.ok; the answer waits until the changes of others have been told.
-    s.ok = (command, text, code) => { completion = tagged(command.tag, 'OK', text, code); };
+    s.holdCompletion();
+    let completion: Buffer | undefined;
     try {
       await this.guard(c.tag, () => this.dispatch(c));
     } finally {
-      s.ok = original;
+      completion = s.takeCompletion();
     }
     // After ENABLE UTF8=ACCEPT or IMAP4rev2, quoted strings and mailbox names are UTF-8 (RFC 6855).
     if (s.utf8) this.reader.parseOptions.utf8 = true;

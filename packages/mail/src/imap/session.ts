@@ -66,6 +66,9 @@ export class Session {
   /** Set while IDLE: the tag to complete, and whether a refresh is under way. */
   idle: { tag: string } | undefined;
   private refreshing: Promise<void> | undefined;
+  /** While the connection runs a command, its tagged OK waits here (see holdCompletion). */
+  private holding = false;
+  private completion: Buffer | undefined;
   private dirty = false;
 
   constructor(readonly services: SessionServices, readonly io: SessionIo) {
@@ -231,8 +234,24 @@ export class Session {
     this.state = 'logout';
   }
 
-  /** A command's tagged completion, with a response code. */
+  /** A command's tagged completion, with a response code: sent, or held for the connection (holdCompletion). */
   ok(command: Command, text: string, code?: string): void {
-    this.send(tagged(command.tag, 'OK', text, code));
+    const answer = tagged(command.tag, 'OK', text, code);
+    if (this.holding) this.completion = answer;
+    else this.send(answer);
+  }
+
+  /** From now until takeCompletion, ok() keeps its answer instead of sending it. */
+  holdCompletion(): void {
+    this.holding = true;
+    this.completion = undefined;
+  }
+
+  /** The answer ok() kept, if any; ok() sends again from now on. */
+  takeCompletion(): Buffer | undefined {
+    const answer = this.completion;
+    this.holding = false;
+    this.completion = undefined;
+    return answer;
   }
 }
