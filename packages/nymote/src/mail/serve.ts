@@ -1,12 +1,8 @@
 // `nymote mail serve`: IMAP and SMTP alone (`nymote serve` runs them with everything else).
-import { nodeDevices } from '@nymote/composition';
 import { defineCommand } from '../command.js';
 import type { DataContext } from '../data-context.js';
-import { ensureCertificate } from '../serve/certificate.js';
 import { applyFlags, defaults, readConfigFile } from '../serve/config.js';
-import { ensureDkimKey } from '../serve/dkim.js';
-import { eventLog } from '../serve/log.js';
-import { startServices } from '../serve/services.js';
+import { runDaemon, serviceLines } from '../serve/daemon.js';
 
 export const serve = defineCommand({
   name: 'serve',
@@ -28,7 +24,8 @@ options:
   --tls-cert F, --tls-key F   a certificate (default: DATA/tls/, made on first run)
   --relay HOST[:PORT]    the next hop for outgoing mail (default: each domain's MX)
   --log-format F         text or json
-  A port of 0 turns that listener off. Settings in DATA/nymote.toml apply too.
+  A port of 0 turns that listener off. Settings in DATA/nymote.toml apply too;
+  SIGHUP reads them again.
 
 example:
   nymote mail serve --data ~/nymote --domain example.org --imap-port 1143`,
@@ -40,21 +37,16 @@ example:
   args: [],
   async run(_args, options, context: DataContext) {
     const { io, dataDir } = context;
-    const interrupted = io.interrupted();
+    io.interrupted(); // asked for before anything else, so that a signal during start-up also ends us cleanly
     const base = defaults(process.getuid?.() === 0 || io.env['NYMOTE_PORTS'] === 'standard');
-    const fromFile = await readConfigFile(dataDir, base);
-    const config = applyFlags({ ...fromFile, ports: { ...fromFile.ports, http: 0, https: 0, imaps: 0, submissions: 0 } }, options as Record<string, string | undefined>);
-    const log = eventLog((line) => io.stderr.write(line), config.logFormat);
     const { store, accounts } = await context.open();
-    const tls = await ensureCertificate(dataDir, config.domain, config.tls);
-    const dkim = await ensureDkimKey(dataDir, config.domain, config.dkimSelector);
-    const { running, queue, mailstores } = await startServices({ config, store, accounts, tls, dkim, devices: nodeDevices(log) });
-    io.stdout.write(`nymote: serving mail for ${config.domain} (data ${dataDir})\n`);
-    for (const r of running) io.stdout.write(`  ${r.service.padEnd(12)} ${r.url}\n`);
-    await interrupted;
-    await queue.stop();
-    await Promise.all(running.map((r) => r.close()));
-    await mailstores.settle();
-    return 0;
+    return runDaemon({
+      io, dataDir, store, accounts,
+      async readConfig() {
+        const fromFile = await readConfigFile(dataDir, base);
+        return applyFlags({ ...fromFile, ports: { ...fromFile.ports, http: 0, https: 0, imaps: 0, submissions: 0 } }, options as Record<string, string | undefined>);
+      },
+      banner: async (config, running) => `nymote: serving mail for ${config.domain} (data ${dataDir})\n${serviceLines(running)}`,
+    });
   },
 });

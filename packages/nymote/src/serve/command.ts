@@ -1,19 +1,14 @@
 // `nymote serve`: the whole Nymote in one process.
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { nodeDevices } from '@nymote/composition';
 import { Accounts } from '@nymote/accounts';
 import { defineCommand, type Command } from '../command.js';
 import type { Context } from '../cli.js';
 import { defaultDataDir, storeRepository } from '../data-dir.js';
 import { StoreSession } from '../store/session.js';
-import { ensureCertificate } from './certificate.js';
 import { CONFIG_FILE, SERVICES, applyFlags, defaults, readConfigFile } from './config.js';
-import { ensureDkimKey } from './dkim.js';
-import { eventLog } from './log.js';
-import { removeRunInfo, writeRunInfo } from './run-file.js';
+import { runDaemon, serviceLines } from './daemon.js';
 import { isSealed, runSealed } from './sealed.js';
-import { startServices } from './services.js';
 
 /** Object caches of the daemon's store: what a few active users touch, not a history's worth. */
 export const DAEMON_CACHE = { treeEntries: 100_000, commits: 10_000, blobBytes: 8 << 20 };
@@ -74,63 +69,23 @@ example:
       if (!argv.includes('--data')) argv.push('--data', dataDir);
       return runSealed(process.argv[1]!, argv, dataDir);
     }
-    const interrupted = io.interrupted().then(() => 'stop' as const);
+    io.interrupted(); // asked for before anything else, so that a signal during start-up also ends us cleanly
     const base = defaults(process.getuid?.() === 0 || io.env['NYMOTE_PORTS'] === 'standard');
-    const readConfig = async () => applyFlags(await readConfigFile(dataDir, base), options as Record<string, string | undefined>);
-    let config = await readConfig();
-    let log = eventLog((line) => io.stderr.write(line), config.logFormat);
     // Every version of a big calendar's or mailbox's directory would otherwise stay cached: the
     // daemon keeps what is hot and lets the rest go (issue target: 80 MB idle).
     const session = new StoreSession(io, storeRepository(dataDir), DAEMON_CACHE);
-    // SIGHUP: read the configuration again and restart the listeners with it (clients reconnect).
-    let hangup: () => void = () => {};
-    const onHup = () => hangup();
-    process.on('SIGHUP', onHup);
     try {
       const { store } = await session.open({ create: true });
       const accounts = new Accounts(store);
-      for (let first = true; ; first = false) {
-        const tls = await ensureCertificate(dataDir, config.domain, config.tls);
-        if (tls.generated) log('serve', `made a self-signed certificate for ${config.domain}: ${tls.certFile}`);
-        const dkim = await ensureDkimKey(dataDir, config.domain, config.dkimSelector);
-        if (dkim.generated) log('serve', `made a DKIM key; publish this TXT record: ${dkim.dnsName} "${dkim.dnsRecord}"`);
-        const { running, queue, mailstores } = await startServices({ config, store, accounts, tls, dkim, devices: nodeDevices(log) });
-        await writeRunInfo(dataDir, { pid: process.pid, started: new Date().toISOString(), domain: config.domain, services: running.map((r) => ({ service: r.service, url: r.url })) });
-        if (first) {
-          io.stdout.write(`nymote: serving ${config.domain} from ${dataDir}${firstRun ? ' (new)' : ''}\n`);
-          for (const r of running) io.stdout.write(`  ${r.service.padEnd(12)} ${r.url}\n`);
-          if ((await accounts.list()).length === 0) {
-            io.stdout.write(`No users yet. Add the first with:\n  nymote user add NAME --data ${dataDir}\n`);
-          }
-        } else {
-          log('serve', 'reloaded', { services: running.map((r) => r.url) });
-        }
-        // A configuration that does not read is reported and the services go on as they are.
-        let why: 'stop' | 'reload';
-        let next = config;
-        for (;;) {
-          why = await Promise.race([interrupted, new Promise<'reload'>((resolve) => { hangup = () => resolve('reload'); })]);
-          if (why === 'stop') break;
-          try {
-            next = await readConfig();
-            break;
-          } catch (e) {
-            log('serve', `not reloaded: ${(e as Error).message}`);
-          }
-        }
-        log('serve', why === 'stop' ? 'stopping' : 'reloading');
-        await queue.stop();
-        await Promise.all(running.map((r) => r.close()));
-        await mailstores.settle();
-        if (why === 'stop') break;
-        config = next;
-        log = eventLog((line) => io.stderr.write(line), config.logFormat);
-      }
-      await removeRunInfo(dataDir);
-      log('serve', 'stopped');
-      return 0;
+      return await runDaemon({
+        io, dataDir, store, accounts,
+        readConfig: async () => applyFlags(await readConfigFile(dataDir, base), options as Record<string, string | undefined>),
+        async banner(config, running) {
+          const noUsers = (await accounts.list()).length === 0 ? `No users yet. Add the first with:\n  nymote user add NAME --data ${dataDir}\n` : '';
+          return `nymote: serving ${config.domain} from ${dataDir}${firstRun ? ' (new)' : ''}\n${serviceLines(running)}${noUsers}`;
+        },
+      });
     } finally {
-      process.off('SIGHUP', onHup);
       await session.close();
     }
   },
