@@ -44,6 +44,11 @@ export async function serveUntil(server: Server, interrupted: Promise<void>): Pr
 export async function tlsFiles(cert: string | undefined, key: string | undefined): Promise<{ cert: Buffer; key: Buffer } | undefined> {
   if (cert === undefined && key === undefined) return undefined;
   if (cert === undefined || key === undefined) throw new UsageError('--tls-cert and --tls-key go together');
+  return readCertificatePair(cert, key);
+}
+
+/** A PEM certificate (chain) and its key, read and checked to be a pair; Failures name the file at fault. */
+export async function readCertificatePair(certFile: string, keyFile: string): Promise<{ cert: Buffer; key: Buffer }> {
   const read = async (file: string, what: string) => {
     try {
       return await readFile(file);
@@ -51,11 +56,11 @@ export async function tlsFiles(cert: string | undefined, key: string | undefined
       throw new Failure(`cannot read the TLS ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   };
-  const pair = { cert: await read(cert, 'certificate'), key: await read(key, 'key') };
+  const pair = { cert: await read(certFile, 'certificate'), key: await read(keyFile, 'key') };
   try {
     createSecureContext(pair);
   } catch (e) {
-    throw new Failure(`${cert} and ${key} are not a PEM certificate and its key: ${(e as Error).message}`);
+    throw new Failure(`${certFile} and ${keyFile} are not a PEM certificate and its key: ${(e as Error).message}`);
   }
   return pair;
 }

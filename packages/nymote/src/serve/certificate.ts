@@ -1,9 +1,9 @@
 // First run: a self-signed certificate for the domain, so every service can offer TLS from the start.
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { createSecureContext } from 'node:tls';
-import { Failure } from '../report.js';
+import { readCertificatePair } from '../serving.js';
 
 export interface TlsFiles { cert: Buffer; key: Buffer; certFile: string; generated: boolean }
 
@@ -11,13 +11,9 @@ export interface TlsFiles { cert: Buffer; key: Buffer; certFile: string; generat
 export async function ensureCertificate(dataDir: string, domain: string, configured?: { cert: string; key: string }): Promise<TlsFiles> {
   const certFile = configured?.cert ?? join(dataDir, 'tls', 'cert.pem');
   const keyFile = configured?.key ?? join(dataDir, 'tls', 'key.pem');
-  let generated = false;
-  const read = async () => ({ cert: await readFile(certFile), key: await readFile(keyFile) });
-  let pair: { cert: Buffer; key: Buffer };
-  try {
-    pair = await read();
-  } catch (e) {
-    if (configured || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Failure(`cannot read the TLS certificate ${certFile} or key ${keyFile}: ${(e as Error).message}`);
+  // Made on first run, when neither the configuration names one nor DATA/tls/ has one yet.
+  const generated = !configured && !(existsSync(certFile) && existsSync(keyFile));
+  if (generated) {
     const names = [...new Set([domain, 'localhost'])];
     const now = new Date();
     const notAfter = new Date(now);
@@ -34,13 +30,7 @@ export async function ensureCertificate(dataDir: string, domain: string, configu
     await writeFile(keyFile, pems.private, { mode: 0o600 });
     await chmod(keyFile, 0o600);
     await writeFile(certFile, pems.cert);
-    pair = await read();
-    generated = true;
   }
-  try {
-    createSecureContext(pair);
-  } catch (e) {
-    throw new Failure(`${certFile} and ${keyFile} are not a PEM certificate and its key: ${(e as Error).message}`);
-  }
+  const pair = await readCertificatePair(certFile, keyFile);
   return { ...pair, certFile, generated };
 }
