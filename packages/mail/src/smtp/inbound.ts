@@ -1,6 +1,7 @@
 import { isLoopback } from '@nymote/accounts';
 import { SMTPServer } from 'smtp-server';
 import type { DNSResolver } from 'mailauth';
+import { localPart } from './addresses.js';
 import { LocalDelivery, type DeliveryOptions } from './delivery.js';
 import { readMessage, smtpError } from './data.js';
 import { receivedHeader } from './trace.js';
@@ -47,7 +48,7 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
           (session as { users?: string[] }).users = [...((session as { users?: string[] }).users ?? []), user];
           return callback();
         }
-        if (!address.address.toLowerCase().endsWith(`@${options.domain.toLowerCase()}`)) {
+        if (localPart(address.address, options.domain) === undefined) {
           return callback(smtpError(550, `5.7.1 <${address.address}>: relaying denied: this server takes mail for ${options.domain} only`));
         }
         return callback(smtpError(550, `5.1.1 <${address.address}>: no such user here`));
