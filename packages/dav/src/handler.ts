@@ -69,7 +69,6 @@ export function createDavHandler(options: DavHandlerOptions): DavHandler {
   const maxResourceSize = options.maxResourceSize ?? 2 * 1024 * 1024;
   const authorOf = options.authorOf ?? ((user: string) => ({ name: user, email: `${user}@nymote.invalid` }));
   const initialized = new Set<string>();
-  const writing = new Map<string, Promise<void>>();
 
   return async (req, res) => {
     const method = (req.method ?? 'GET').toUpperCase();
@@ -108,18 +107,10 @@ export function createDavHandler(options: DavHandlerOptions): DavHandler {
         author: authorOf(user),
         props: { user, store, tree, maxResourceSize },
         async commit(message, edit) {
-          // One writer per branch in this process. Optimistic retries alone starve: with a few clients
-          // PUTting into a calendar of thousands of events, each edit (UID check over the collection)
-          // outlasts the others' commits, and store.update gave up after 1000 tries (a 500).
-          const previous = writing.get(branch) ?? Promise.resolve();
-          const run = previous.then(() => store.update(async (t) => await edit(t), { branch, message, author: authorOf(user) }));
-          const settled = run.then(() => undefined, () => undefined);
-          writing.set(branch, settled);
-          try {
-            return (await run).result;
-          } finally {
-            if (writing.get(branch) === settled) writing.delete(branch);
-          }
+          // The store makes this process's writes to a branch in turn and stores those that wait together
+          // (its group commit): with a few clients PUTting into a calendar of thousands of events, optimistic
+          // retries of each edit (a UID check over the collection) against the others would starve.
+          return (await store.update(async (t) => await edit(t), { branch, message, author: authorOf(user) })).result;
         },
         body: () => (body ??= readBody(req, maxBodyBytes)),
         async xmlBody() {

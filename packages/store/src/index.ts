@@ -1,6 +1,7 @@
 // @nymote/store: the portable core. Nothing here imports node:*, so it bundles for browsers;
 // the on-disk backend is in "@nymote/store/node".
 export { Store, parseAuthor } from './store.js';
+export type { UpdateResult } from './group-commit.js';
 export type {
   At, Author, ImportRecord, Change, CommitInfo, LogEntry, LogOptions, LogPage, MergeOutcome, RevertOutcome,
   StoreOptions, TestAndSetOutcome, WatchOptions, WriteOptions,

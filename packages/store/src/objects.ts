@@ -35,8 +35,32 @@ export class Objects {
     this.blobs = new Lru(options.blobBytes ?? 32 << 20, (b) => b.length + 64);
   }
 
+  /**
+   * Objects of commits being written (see Store.update), readable before they reach the store: a group
+   * of commits is built one after another in memory and stored in one batch. Counted, as two groups may
+   * stage the same object.
+   */
+  private readonly staged = new Map<ObjectId, { object: RawObject; count: number }>();
+
+  /** Makes `objects` readable through this cache until unstage(); they are not written. */
+  stage(objects: readonly (RawObject & { id: ObjectId })[]): void {
+    for (const o of objects) {
+      const s = this.staged.get(o.id);
+      if (s) s.count++;
+      else this.staged.set(o.id, { object: o, count: 1 });
+    }
+  }
+
+  /** Ends stage() of the same objects, once they are stored (or given up). */
+  unstage(objects: readonly { id: ObjectId }[]): void {
+    for (const o of objects) {
+      const s = this.staged.get(o.id);
+      if (s && --s.count === 0) this.staged.delete(o.id);
+    }
+  }
+
   private async raw(id: ObjectId, expected: ObjectType): Promise<RawObject> {
-    const o = await this.store.read(id);
+    const o = this.staged.get(id)?.object ?? (await this.store.read(id));
     if (!o) throw new StoreError('not-found', `${expected} ${id} is missing from the repository`, { id });
     if (o.type !== expected) {
       throw new StoreError('type-mismatch', `object ${id} is a ${o.type}, expected a ${expected}`, { id });
@@ -91,7 +115,7 @@ export class Objects {
   async peelToCommit(id: ObjectId): Promise<ObjectId> {
     for (let depth = 0; depth < 10; depth++) {
       if (this.commits.get(id)) return id;
-      const o = await this.store.read(id);
+      const o = this.staged.get(id)?.object ?? (await this.store.read(id));
       if (!o) throw new StoreError('not-found', `object ${id} is missing from the repository`, { id });
       if (o.type === 'commit') return id;
       if (o.type !== 'tag') throw new StoreError('type-mismatch', `object ${id} is a ${o.type}, not a commit`, { id });

@@ -11,6 +11,7 @@ import { bytesType } from './merge/bytes.js';
 import type { ContentType } from './merge/types.js';
 import { Objects, type ObjectCacheOptions } from './objects.js';
 import { BufferedObjects } from './backend/buffered.js';
+import { GroupCommitter, type UpdateResult } from './group-commit.js';
 import { branchRef } from './refname.js';
 import { EMPTY_TREE_ID, Tree, type EntryKind, type ListEntry } from './tree.js';
 
@@ -142,6 +143,7 @@ export class Store {
   private readonly schema: Schema;
   private readonly clock: () => number;
   private readonly retries: number;
+  private readonly writers: GroupCommitter;
 
   constructor(readonly backend: Backend, private readonly options: StoreOptions = {}) {
     this.objects = new Objects(backend.objects, options.cache);
@@ -149,6 +151,7 @@ export class Store {
     this.clock = options.clock ?? Date.now;
     this.defaultBranch = options.defaultBranch ?? 'main';
     this.retries = options.retries ?? 1000;
+    this.writers = new GroupCommitter({ objects: this.objects, backend, retries: this.retries });
   }
 
   // ---- branches ------------------------------------------------------------------------------
@@ -277,20 +280,20 @@ export class Store {
    * The write primitive: reads the branch, lets `edit` change a view of its tree, commits the result,
    * and moves the branch only if nobody moved it meanwhile, else starts again with the new head
    * (`edit` must be safe to run again). No commit is made when `edit` changed nothing.
+   *
+   * Writes to one branch from this process are made in the order they are asked for, and those asked
+   * for while one is being stored go to disk together (group-commit.ts): each still gets its own commit.
+   * So `edit` runs after the writes asked for before it, sees what they did, and `head` is the commit
+   * it builds on. It must not itself wait for another write to the same branch.
    */
-  async update<R>(edit: (tree: Tree, head: ObjectId | undefined) => Promise<R> | R, options: WriteOptions = {}): Promise<{ commit: ObjectId | undefined; changed: boolean; result: R }> {
-    const ref = branchRef(options.branch ?? this.defaultBranch);
-    for (let attempt = 0; attempt < this.retries; attempt++) {
-      const head = await this.backend.refs.read(ref);
-      const baseTree = head === undefined ? undefined : (await this.objects.commit(head)).tree;
-      const tree = await Tree.at(this.objects, baseTree);
-      const result = await edit(tree, head);
-      const treeId = await tree.write();
-      if (head !== undefined && treeId === baseTree) return { commit: head, changed: false, result };
-      const commit = await this.writeCommit(treeId, head === undefined ? [] : [head], options);
-      if (await this.backend.refs.compareAndSwap(ref, head, commit)) return { commit, changed: true, result };
-    }
-    throw new StoreError('conflict', `branch "${options.branch ?? this.defaultBranch}" kept moving; gave up after ${this.retries} tries`, { branch: options.branch ?? this.defaultBranch });
+  update<R>(edit: (tree: Tree, head: ObjectId | undefined) => Promise<R> | R, options: WriteOptions = {}): Promise<UpdateResult<R>> {
+    const branch = options.branch ?? this.defaultBranch;
+    return new Promise((resolve, reject) => {
+      this.writers.submit(branchRef(branch), branch, {
+        edit, resolve, reject,
+        commit: (tree, parents) => ({ tree, parents, ...this.person(options), message: normalizeMessage(options.message ?? 'Update') }),
+      });
+    });
   }
 
   /** Sets one key; returns the new commit (or the head, when the value was already there). */

@@ -352,13 +352,21 @@ export class Tree {
    *
    * The written trees are recorded in the tree cache, for the next reader of the commit (the next
    * write on a branch starts from its head). `cache: false` skips that when this view itself goes on
-   * being the one edited, as in an import: it keeps its directories in memory anyway.
+   * being the one edited, as in an import: it keeps its directories in memory anyway. With `stage`,
+   * nothing is written: the objects are appended to it and staged in the object cache (Objects.stage),
+   * for the caller to store and unstage.
    */
-  async write(options: { cache?: boolean } = {}): Promise<ObjectId> {
+  async write(options: { cache?: boolean; stage?: (RawObject & { id: ObjectId })[] } = {}): Promise<ObjectId> {
     const batch: (RawObject & { id: ObjectId })[] = [];
     const written: Written[] = [];
     const rootId = (await this.encodeDir(this.root, batch, written, true))!;
-    if (batch.length) await this.objects.store.writeBatch(batch);
+    if (options.stage) {
+      // The caller stores them (with more objects, in one batch); readable meanwhile through the cache.
+      this.objects.stage(batch);
+      for (const o of batch) options.stage.push(o);
+    } else if (batch.length) {
+      await this.objects.store.writeBatch(batch);
+    }
     const cache = options.cache ?? true;
     for (const w of written) {
       w.dir.id = w.id;

@@ -74,7 +74,8 @@ export class Mailstore {
   private readonly author: Author;
   private readonly clock: () => number;
   private readonly views = new Map<string, MailboxView>();
-  private writing: Promise<unknown> = Promise.resolve();
+  /** Writes asked for and not yet landed, for settled(). */
+  private readonly writing = new Set<Promise<void>>();
 
   constructor(readonly store: Store, readonly user: string, options: MailstoreOptions = {}) {
     this.branch = dataBranch(user);
@@ -84,7 +85,7 @@ export class Mailstore {
 
   /** Resolves when the writes queued so far have landed. */
   async settled(): Promise<void> {
-    await this.writing;
+    while (this.writing.size > 0) await Promise.all(this.writing);
   }
 
   /** The head of the user's branch as a tree (empty before the branch exists). */
@@ -447,25 +448,26 @@ export class Mailstore {
   }
 
   /**
-   * One commit on the user's branch. Writes from this process go one at a time (as in the DAV
-   * server: retrying edits of a large mailbox against each other would starve); other processes
-   * are handled by the store's compare-and-swap. `message` may depend on what the edit returned
-   * (a count); an edit that changes nothing makes no commit.
+   * One commit on the user's branch. The store makes this process's writes to a branch one after
+   * another, in the order asked, and stores those asked for together in one go (its group commit):
+   * several sessions flagging messages at once cost about one write to disk. Other processes are
+   * handled by the store's compare-and-swap. `message` may depend on what the edit returned (a
+   * count); an edit that changes nothing makes no commit.
    */
   private async commit<R>(message: string | ((result: R) => string), edit: (tree: Tree) => Promise<R>, returnCommit?: false): Promise<R>;
   private async commit<R>(message: string | ((result: R) => string), edit: (tree: Tree) => Promise<R>, returnCommit: true): Promise<string | undefined>;
   private async commit<R>(message: string | ((result: R) => string), edit: (tree: Tree) => Promise<R>, returnCommit = false): Promise<R | string | undefined> {
-    const run = this.writing.then(async () => {
-      let text = typeof message === 'string' ? message : '';
-      // store.update reads the message when it writes the commit, after the edit has run.
-      const options: WriteOptions = { branch: this.branch, author: this.author, get message() { return text; } };
-      return this.store.update(async (tree) => {
-        const result = await edit(tree);
-        if (typeof message === 'function') text = message(result);
-        return result;
-      }, options);
-    });
-    this.writing = run.catch(() => undefined);
+    let text = typeof message === 'string' ? message : '';
+    // store.update reads the message when it writes the commit, after the edit has run.
+    const options: WriteOptions = { branch: this.branch, author: this.author, get message() { return text; } };
+    const run = this.store.update(async (tree) => {
+      const result = await edit(tree);
+      if (typeof message === 'function') text = message(result);
+      return result;
+    }, options);
+    const done = run.then(() => undefined, () => undefined);
+    this.writing.add(done);
+    void done.then(() => this.writing.delete(done));
     const r = await run;
     return returnCommit ? r.commit : r.result;
   }

@@ -40,6 +40,75 @@ export function storeSuite(f: BackendFactory): void {
         assert.deepEqual(await s.list(), []);
       }));
 
+    test('writes asked for at once each get a commit, in the order asked, built one on the other', () =>
+      withStore(f, async (s) => {
+        await s.set('n', '0');
+        const heads: (string | undefined)[] = [];
+        const writes = Array.from({ length: 40 }, (_, i) => s.update(async (t, head) => {
+          heads.push(head);
+          const n = Number(text(await t.get('n')));
+          await t.set('n', String(n + 1));
+          await t.set(`each/${i}`, String(i));
+          return n;
+        }, { message: `write ${i}` }));
+        const results = await Promise.all(writes);
+        // Each saw the one before it: the counter went up by one per write, none lost.
+        assert.deepEqual(results.map((r) => r.result), Array.from({ length: 40 }, (_, i) => i));
+        assert.equal(text(await s.get('n')), '40');
+        const log = (await s.log()).entries;
+        assert.equal(log.length, 41);
+        assert.deepEqual(log.slice(0, 40).map((e) => e.message).reverse(), Array.from({ length: 40 }, (_, i) => `write ${i}\n`));
+        // Every write's commit is the parent of the next one's, and its head argument was that parent.
+        for (let i = 0; i < 40; i++) {
+          const c = results[i]!;
+          assert.equal(c.changed, true);
+          if (i > 0) assert.deepEqual((await s.objects.commit(c.commit!)).parents, [results[i - 1]!.commit]);
+          if (i > 0) assert.equal(heads[i], results[i - 1]!.commit);
+          assert.equal(text(await s.get(`each/${i}`, { commit: c.commit! })), String(i));
+        }
+      }));
+
+    test('a write that throws among others fails alone and leaves nothing of what it changed', () =>
+      withStore(f, async (s) => {
+        const ok1 = s.update((t) => t.set('a', '1'), { message: 'a' });
+        const bad = s.update(async (t) => {
+          await t.set('a', 'half-done');
+          await t.set('b', 'half-done');
+          throw new Error('refused');
+        }, { message: 'bad' });
+        const unchanged = s.update(async (t) => t.get('a'), { message: 'nothing' });
+        const ok2 = s.update((t) => t.set('c', '3'), { message: 'c' });
+        const [r1, rb, ru, r2] = await Promise.allSettled([ok1, bad, unchanged, ok2]);
+        assert.equal(r1.status, 'fulfilled');
+        assert.equal(rb.status, 'rejected');
+        assert.match(String((rb as PromiseRejectedResult).reason), /refused/);
+        assert.equal(ru.status, 'fulfilled');
+        const u = (ru as PromiseFulfilledResult<{ commit: string | undefined; changed: boolean; result: Uint8Array | undefined }>).value;
+        assert.equal(u.changed, false);
+        assert.equal(text(u.result), '1');
+        assert.equal(u.commit, (r1 as PromiseFulfilledResult<{ commit: string | undefined }>).value.commit);
+        assert.equal(r2.status, 'fulfilled');
+        assert.equal(text(await s.get('a')), '1');
+        assert.equal(await s.get('b'), undefined);
+        assert.equal(text(await s.get('c')), '3');
+        assert.deepEqual((await s.log()).entries.map((e) => e.message), ['c\n', 'a\n']);
+      }));
+
+    test('writes to different branches at once do not wait for each other', () =>
+      withStore(f, async (s) => {
+        await s.set('x', 'main');
+        await s.createBranch('other');
+        let release!: () => void;
+        const gate = new Promise<void>((r) => { release = r; });
+        const slow = s.update(async (t) => { await gate; await t.set('x', 'slow'); }, { branch: 'other', message: 'slow' });
+        // The default branch is written while the other branch's edit is still waiting.
+        await s.set('y', 'fast');
+        release();
+        await slow;
+        assert.equal(text(await s.get('x', 'other')), 'slow');
+        assert.equal(text(await s.get('y')), 'fast');
+      }));
+
     test('set, get, list and remove keys; every write is a commit', () =>
       withStore(f, async (s) => {
         const c1 = await s.set('contacts/alice/vcard', 'BEGIN:VCARD', { message: 'add alice', author: 'Ann <ann@example.org>' });

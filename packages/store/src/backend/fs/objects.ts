@@ -7,6 +7,7 @@ import { StoreError } from '../../errors.js';
 import { decodeTagTarget } from '../../git/commit-codec.js';
 import { yieldIfBusy } from './fairness.js';
 import { hashObjectFast } from './hash.js';
+import { AutoPack } from './auto-pack.js';
 import type { LooseWrite } from './loose-objects.js';
 import { findAlternates, ObjectDatabase } from './object-database.js';
 import type { ResolvedOptions } from './options.js';
@@ -19,11 +20,15 @@ import type { PackSetOptions } from './packs.js';
 const CACHE_BYTES = 8 << 20;
 /** Ids known to be stored, so repeated writes and has() of them cost no syscall; cleared when full. */
 const MAX_PRESENT = 1 << 18;
+/** A batch up to this many bytes is written as a small pack with direct calls; bigger ones on the thread pool. */
+const SMALL_PACK_BYTES = 1 << 20;
 
 export class FsObjects implements ObjectStore {
   private readonly cache = new Lru<ObjectId, RawObject>(CACHE_BYTES, (o) => o.body.length + 64, CACHE_BYTES / 16);
   private readonly present = new Set<ObjectId>();
   private readonly all: readonly ObjectDatabase[];
+  /** Merges the small packs that writeBatch leaves. */
+  readonly autoPack: AutoPack;
 
   private constructor(
     readonly local: ObjectDatabase,
@@ -31,6 +36,7 @@ export class FsObjects implements ObjectStore {
     private readonly options: ResolvedOptions,
   ) {
     this.all = [local, ...alternates];
+    this.autoPack = new AutoPack(local.packs, local.loose, options.onWarning);
   }
 
   static async open(objectsDir: string, options: ResolvedOptions): Promise<FsObjects> {
@@ -140,22 +146,29 @@ export class FsObjects implements ObjectStore {
 
   /**
    * Objects already known to be stored are skipped; if at least packThreshold remain they become one
-   * pack (one file pair instead of thousands of small files, and no fan-out of fsyncs), else loose files.
+   * pack (two files instead of one per object: a commit's objects cost a few file creations, not one
+   * each, and gc's fan-out of fsyncs is avoided), else loose files. Small packs pile up and are merged
+   * in the background (auto-pack.ts).
    */
   async writeBatch(objects: readonly (RawObject & { id?: ObjectId })[]): Promise<ObjectId[]> {
     // An id the caller computed is trusted (see ObjectStore.writeBatch): hashing again would double the cost.
     const ids = objects.map((o) => o.id ?? this.hash(o.type, o.body));
     const fresh: LooseWrite[] = [];
     const queued = new Set<ObjectId>();
+    let bytes = 0;
     for (let i = 0; i < objects.length; i++) {
       const id = ids[i]!;
       if (queued.has(id) || this.knownStored(id)) continue;
       queued.add(id);
       fresh.push({ id, type: objects[i]!.type, body: objects[i]!.body });
+      bytes += objects[i]!.body.length;
     }
     if (fresh.length >= this.options.packThreshold) {
-      // No deltas here: it costs CPU on the write path, and gc can recompress later.
-      await this.local.packs.write(fresh, { deltas: false, fsync: this.options.fsync });
+      await yieldIfBusy();
+      // No deltas here: it costs CPU on the write path, and merges and gc search for them later.
+      if (bytes <= SMALL_PACK_BYTES && !this.options.fsync) this.local.packs.writeSmall(fresh);
+      else await this.local.packs.write(fresh, { deltas: false, fsync: this.options.fsync });
+      this.autoPack.schedule();
     } else if (fresh.length > 0) {
       await yieldIfBusy();
       await this.local.loose.writeMany(fresh);
@@ -215,6 +228,7 @@ export class FsObjects implements ObjectStore {
   }
 
   async close(): Promise<void> {
+    await this.autoPack.idle();
     this.cache.clear();
     this.present.clear();
     await Promise.all(this.all.map((db) => db.close()));

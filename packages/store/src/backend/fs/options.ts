@@ -10,7 +10,10 @@ export interface FsBackendOptions {
   lockTimeoutMs?: number;
   /** A `.lock` file older than this was left by a killed process and is removed (default 10000 ms). */
   staleLockMs?: number;
-  /** writeBatch writes one packfile instead of loose files from this many new objects on (default 256). */
+  /**
+   * writeBatch writes one packfile instead of loose files from this many new objects on (default 2: a
+   * commit's objects go into one pack; the small packs are merged as they pile up).
+   */
   packThreshold?: number;
   /** Notes worth a human's attention (a stale lock removed). Default: process.emitWarning. */
   onWarning?: (message: string) => void;
@@ -29,7 +32,7 @@ export function resolveOptions(o: FsBackendOptions = {}): ResolvedOptions {
     fsync: o.fsync ?? false,
     lockTimeoutMs: o.lockTimeoutMs ?? 5000,
     staleLockMs: o.staleLockMs ?? 10_000,
-    packThreshold: Math.max(1, o.packThreshold ?? 256),
+    packThreshold: Math.max(1, o.packThreshold ?? 2),
     onWarning: o.onWarning ?? ((m) => process.emitWarning(m, { code: 'NYMOTE_FS' })),
   };
 }

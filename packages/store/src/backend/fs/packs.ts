@@ -4,7 +4,7 @@
 //
 // Reading is synchronous (see files.ts): positional reads from an open descriptor, a listing of the pack
 // directory on a miss, and opening a new pack. Writing a pack (megabytes, perhaps) stays asynchronous.
-import { closeSync, createReadStream, fstatSync, openSync, readdirSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,7 +19,9 @@ import {
 import { writePack, type PackObject } from '../../git/pack/pack-writer.js';
 import type { RandomAccess } from '../../git/pack/types.js';
 import { toHex } from '../../git/bytes.js';
-import { closeQuietly, flushFd, fsyncDir, isNotFound, removeQuietly, statOrUndefined, tempPath, writeAllSync, writeNewFile } from './files.js';
+import {
+  closeQuietly, createFileSync, flushFd, fsyncDir, isNotFound, makeDirsSync, removeQuietly, statOrUndefined, tempPath, writeAllSync, writeNewFile,
+} from './files.js';
 import { nodeSha1 } from './hash.js';
 import { nodeZlib } from './zlib.js';
 
@@ -290,6 +292,46 @@ export class PackSet {
   }
 
   /**
+   * Writes the few objects of one commit (or of a handful) as a pack, with direct calls as a loose object
+   * is written (see files.ts): two files instead of one per object, which is most of what a commit costs
+   * on disk. Without fsync only: the caller goes through write() when every step must reach the disk.
+   * The packs this leaves pile up; auto-pack.ts merges them.
+   */
+  writeSmall(objects: readonly PackObject[]): PackFile {
+    const written = writePack(objects, { zlib: nodeZlib, sha1: nodeSha1, deltas: false, level: 1 });
+    const name = `pack-${written.checksum}`;
+    const existing = this.packs.find((p) => p.name === name);
+    if (existing) return existing;
+    const base = join(this.packDir, name);
+    let tmpPack: string;
+    for (let attempt = 0; ; attempt++) {
+      tmpPack = tempPath(this.packDir, 'tmp_pack_');
+      try {
+        createFileSync(tmpPack, written.pack, 0o444);
+        break;
+      } catch (e) {
+        // A repository made by someone else may have no pack directory yet.
+        if (!isNotFound(e) || attempt > 0) throw e;
+        makeDirsSync(this.packDir);
+      }
+    }
+    const tmpIdx = tempPath(this.packDir, 'tmp_idx_');
+    try {
+      createFileSync(tmpIdx, written.index, 0o444);
+      // The .pack before the .idx: readers (git too) find packs by their index.
+      renameSync(tmpPack, `${base}.pack`);
+      renameSync(tmpIdx, `${base}.idx`);
+    } catch (e) {
+      removeQuietly(tmpPack);
+      removeQuietly(tmpIdx);
+      throw e;
+    }
+    const pack = this.open(name, written.index, written.pack.length);
+    if (!pack) throw new Error(`${base}.pack: written but could not be opened`);
+    return pack;
+  }
+
+  /**
    * Puts a finished pack and its index into the directory (a pack built here, or one received from a
    * peer and checked by the indexer): both to temp names (fsynced when asked), then the .pack renamed
    * into place before the .idx, because git (and rescan) discover packs by their .idx.
@@ -369,7 +411,7 @@ export class PackSet {
   }
 
   /** Opens `name` and puts it first in the list, or returns undefined (saying why, once) if it cannot. */
-  private open(name: string, indexBytes?: Uint8Array): PackFile | undefined {
+  private open(name: string, indexBytes?: Uint8Array, writtenSize?: number): PackFile | undefined {
     const idxPath = join(this.packDir, `${name}.idx`);
     const packPath = join(this.packDir, `${name}.pack`);
     let fd: number | undefined;
@@ -377,8 +419,9 @@ export class PackSet {
       // Like git, opening checks the layout only; verify() (fsck, gc) hashes and orders everything.
       const index = PackIndex.parse(indexBytes ?? readFileSync(idxPath), idxPath);
       fd = openSync(packPath, 'r');
-      const size = fstatSync(fd).size;
-      checkPackMatchesIndex(fd, size, index, packPath);
+      // A pack this process has just written needs no check of what it wrote.
+      const size = writtenSize ?? fstatSync(fd).size;
+      if (writtenSize === undefined) checkPackMatchesIndex(fd, size, index, packPath);
       const reader = new PackReader({
         index,
         pack: new FileRandomAccess(fd, size, packPath),

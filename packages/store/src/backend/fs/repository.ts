@@ -45,7 +45,8 @@ class FsRepository implements FsBackend {
 
   gc(options: GcOptions = {}): Promise<GcResult> {
     // One at a time per backend: a second caller waits for the running one instead of racing it.
-    this.running ??= collectGarbage(this.fsObjects, this.fsRefs, options).finally(() => {
+    // A merge of small packs (auto-pack.ts) would race gc for the same packs: gc waits for it and stops new ones.
+    this.running ??= this.fsObjects.autoPack.exclusive(() => collectGarbage(this.fsObjects, this.fsRefs, options)).finally(() => {
       this.running = undefined;
     });
     return this.running;

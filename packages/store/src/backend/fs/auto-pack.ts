@@ -1,0 +1,154 @@
+// Merging the small packs that commits leave behind (PackSet.writeSmall writes one per commit), so that
+// their number stays small: every read looks through the packs in turn, and a directory of thousands of
+// files is slow to change. The merge is geometric, as `git repack --geometric=2` does it: the smallest
+// packs are merged while the next one is less than twice what is merged so far, which leaves packs whose
+// sizes at least double from one to the next. An object is then rewritten about log2(n) times over its
+// life, not once per commit, and a merge never waits for a large pack to be copied.
+//
+// It runs after the write that pushed the count past the limit, in the background of the process that
+// wrote it, under a lock file shared by every process using the repository (one merge at a time; the
+// others skip theirs, the packs are merged by whoever holds the lock). The merged pack is complete and
+// flushed to disk before the packs it replaces are deleted, so readers never miss an object: one that
+// listed the directory before finds the old files open or rescans (see ObjectDatabase).
+import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { createFileSync, errnoCode, isNotFound, removeQuietly } from './files.js';
+import type { LooseObjects } from './loose-objects.js';
+import type { PackFile, PackSet } from './packs.js';
+import { repackAll } from './repack.js';
+
+/** Packs beyond this many start a merge (git's gc.autoPackLimit is 50; ours are small and many). */
+export const AUTO_PACK_LIMIT = 16;
+/** A lock older than this was left by a process that died (a merge of small packs takes seconds at most). */
+const STALE_LOCK_MS = 10 * 60 * 1000;
+const LOCK_FILE = 'nymote-auto-pack.lock';
+
+/**
+ * How many of the smallest packs to merge, given every candidate's object count in ascending order: at
+ * least two, and on while the next pack holds less than twice what is merged so far. 0 when there are
+ * no more than `limit` packs.
+ */
+export function planMerge(counts: readonly number[], limit = AUTO_PACK_LIMIT): number {
+  if (counts.length <= limit) return 0;
+  let merged = 0;
+  let n = 0;
+  for (const c of counts) {
+    if (n >= 2 && c >= 2 * merged) break;
+    merged += c;
+    n++;
+  }
+  return n;
+}
+
+export class AutoPack {
+  private running: Promise<void> | undefined;
+  private again = false;
+  private paused = 0;
+
+  constructor(
+    private readonly packs: PackSet,
+    private readonly loose: LooseObjects,
+    private readonly onWarning: (message: string) => void,
+  ) {}
+
+  /** Called after a pack was written: starts a merge when there are too many packs (not awaited). */
+  schedule(): void {
+    if (this.packs.files.length <= AUTO_PACK_LIMIT || this.paused > 0) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop()
+      .catch((e: unknown) => this.onWarning(`merging small packs in ${this.packs.packDir} failed (nothing was removed): ${(e as Error).message}`))
+      .finally(() => {
+        this.running = undefined;
+      });
+  }
+
+  /** Resolves when no merge is running. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** Runs `fn` (gc) with no merge of this process running or starting meanwhile. */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    this.paused++;
+    try {
+      await this.idle();
+      return await fn();
+    } finally {
+      this.paused--;
+    }
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      // The write that scheduled this returns first.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.paused > 0) return;
+      await this.mergeOnce();
+    } while (this.again && this.paused === 0);
+  }
+
+  private async mergeOnce(): Promise<void> {
+    const lock = join(this.packs.packDir, LOCK_FILE);
+    if (!takeLock(lock)) return;
+    try {
+      await this.packs.rescan();
+      // A .keep file says "leave this pack alone"; a bitmap belongs to a pack git's gc made for serving.
+      const candidates = this.packs.files
+        .filter((p) => !existsSync(p.path.replace(/\.pack$/, '.keep')) && !existsSync(p.path.replace(/\.pack$/, '.bitmap')))
+        .sort((a, b) => a.index.count - b.index.count);
+      const n = planMerge(candidates.map((p) => p.index.count));
+      if (n < 2) return;
+      const chosen = candidates.slice(0, n);
+      // Flushed to disk whatever the fsync option: deleting the old packs must never be durable first.
+      const { pack } = await repackAll(this.packs, chosen, this.loose, [], { fsync: true });
+      for (const old of chosen) if (old.name !== pack.name) removePack(old);
+      await this.packs.rescan();
+    } finally {
+      removeQuietly(lock);
+    }
+  }
+}
+
+/** The index first: git and rescan find packs by their .idx, so no reader looks for the .pack after. */
+function removePack(pack: PackFile): void {
+  for (const file of [pack.path.replace(/\.pack$/, '.idx'), pack.path]) {
+    try {
+      unlinkSync(file);
+    } catch (e) {
+      // Another gc removed it already.
+      if (!isNotFound(e)) throw e;
+    }
+  }
+}
+
+/** Creates the lock file holding our pid; false when another live process holds it. */
+function takeLock(path: string): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      createFileSync(path, new TextEncoder().encode(`${process.pid}\n`), 0o644);
+      return true;
+    } catch (e) {
+      if (errnoCode(e) !== 'EEXIST') throw e;
+    }
+    if (!lockIsStale(path)) return false;
+    removeQuietly(path);
+  }
+  return false;
+}
+
+function lockIsStale(path: string): boolean {
+  try {
+    if (Date.now() - statSync(path).mtimeMs > STALE_LOCK_MS) return true;
+    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+    if (!(pid > 0) || pid === process.pid) return false;
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    // ESRCH: no such process, the holder was killed. Gone meanwhile (ENOENT): try again.
+    return errnoCode(e) === 'ESRCH' || isNotFound(e);
+  }
+}

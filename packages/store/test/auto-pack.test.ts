@@ -1,0 +1,69 @@
+// The packs commits leave (one per write) are merged as they pile up, geometrically, and git reads the result.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { AUTO_PACK_LIMIT, planMerge } from '../src/backend/fs/auto-pack.js';
+import { openStore } from '../src/node.js';
+import { git, tempDir } from './helpers/git.js';
+
+const packsIn = (dir: string) => readdirSync(join(dir, 'objects', 'pack')).filter((n) => n.endsWith('.pack')).length;
+const looseIn = (dir: string) => readdirSync(join(dir, 'objects')).filter((n) => /^[0-9a-f]{2}$/.test(n))
+  .reduce((sum, d) => sum + readdirSync(join(dir, 'objects', d)).length, 0);
+
+test('planMerge: nothing up to the limit; past it, the smallest packs while the next is under twice their sum', () => {
+  assert.equal(planMerge(Array(AUTO_PACK_LIMIT).fill(5)), 0);
+  assert.equal(planMerge(Array(17).fill(1), 16), 17);
+  // A big pack stays out: 16 ones sum to 16, and 1000 is more than twice that.
+  assert.equal(planMerge([...Array(16).fill(1), 1000], 16), 16);
+  // The merged sum takes in the next pack while it is smaller than twice the sum: 15 + 16 = 31, then 100 > 62.
+  assert.equal(planMerge([...Array(15).fill(1), 16, 100, 1000], 16), 16);
+  // At least two, even when the second is much bigger than the first.
+  assert.equal(planMerge([1, 5, 100, 1_000, 10_000, 100_000, ...Array(12).fill(1_000_000)], 16), 2);
+});
+
+test('one commit at a time leaves few packs, no loose object, and a repository git checks clean', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const store = await openStore(join(dir, 'r.git'), { create: true });
+    const commits = 400;
+    for (let i = 0; i < commits; i++) await store.set(`k/${i % 37}/${i}`, `value ${i}`, { message: `set ${i}` });
+    await store.close(); // waits for a merge under way
+    const repo = join(dir, 'r.git');
+    assert.equal(looseIn(repo), 0);
+    // About log2 of the object count beyond the limit, never one pack per commit.
+    const packs = packsIn(repo);
+    assert.ok(packs <= AUTO_PACK_LIMIT + Math.ceil(Math.log2(commits * 6)), `${packs} packs after ${commits} commits`);
+    git(['--git-dir', repo, 'fsck', '--strict', '--no-dangling']);
+    assert.equal(git(['--git-dir', repo, 'rev-list', '--count', 'main']).trim(), String(commits));
+    assert.equal(git(['--git-dir', repo, 'show', `main:k/${399 % 37}/399`]), 'value 399');
+    // And we read everything back after the merges, from a fresh process's point of view.
+    const again = await openStore(repo);
+    const log = (await again.log()).entries;
+    assert.equal(log.length, commits);
+    assert.equal((await again.list('k')).length, 37);
+    for (let i = 0; i < commits; i += 53) {
+      assert.equal(new TextDecoder().decode(await again.get(`k/${i % 37}/${i}`, { commit: log[commits - 1 - i]!.id })), `value ${i}`);
+    }
+    await again.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('gc after merges packs everything into one pack that git verifies', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const repo = join(dir, 'r.git');
+    const store = await openStore(repo, { create: true });
+    for (let i = 0; i < 120; i++) await store.set(`a/${i}`, `v${i}`);
+    const r = await store.backend.gc();
+    assert.ok(r.removedPacks > 0);
+    assert.equal(packsIn(repo), 1);
+    await store.close();
+    git(['--git-dir', repo, 'fsck', '--strict', '--no-dangling']);
+    git(['--git-dir', repo, 'verify-pack', join(repo, 'objects', 'pack', readdirSync(join(repo, 'objects', 'pack')).find((n) => n.endsWith('.idx'))!)]);
+  } finally {
+    cleanup();
+  }
+});
