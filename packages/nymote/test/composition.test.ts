@@ -48,11 +48,11 @@ test('memory target: SMTP delivery, IMAP reading and CalDAV over in-memory conne
     assert.deepEqual(running.map((r) => r.url), ['imap://127.0.0.1:143', 'smtp://127.0.0.1:25', 'smtp://127.0.0.1:587', 'http://127.0.0.1:80']);
 
     // SMTP, by nodemailer, over a connection of the memory network.
-    const mx = nodemailer.createTransport({ host: '127.0.0.1', port: 25, ignoreTLS: true, getSocket: (_o, cb) => cb(null, { connection: devices.network.connect(25) as never }) });
+    const mx = nodemailer.createTransport({ host: '127.0.0.1', port: 25, ignoreTLS: true, getSocket: (_o, cb) => cb(null, { connection: devices.network.dial(25) as never }) });
     await mx.sendMail({ from: 'ann@example.net', to: 'alice@localhost', subject: 'In memory', text: 'No sockets were harmed.' });
 
     // IMAP: the message's INTERNALDATE is the test's clock, not the machine's.
-    const imap = imapClient(devices.network.connect(143));
+    const imap = imapClient(devices.network.dial(143));
     assert.match(await imap.greeting(), /^\* OK \[CAPABILITY IMAP4rev1 /);
     assert.match(await imap.run(`LOGIN alice "${PASSWORD}"`), /^t1 OK/m);
     assert.match(await imap.run('SELECT INBOX'), /^\* 1 EXISTS\r$/m);
@@ -62,7 +62,7 @@ test('memory target: SMTP delivery, IMAP reading and CalDAV over in-memory conne
 
     // CalDAV through Node's HTTP client, its connection a pipe of the memory network.
     const put = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: 80, method: 'PUT', path: '/dav/calendars/alice/default/m.ics', createConnection: () => devices.network.connect(80) as never,
+      const req = request({ host: '127.0.0.1', port: 80, method: 'PUT', path: '/dav/calendars/alice/default/m.ics', createConnection: () => devices.network.dial(80) as never,
         headers: { Authorization: `Basic ${Buffer.from(`alice:${PASSWORD}`).toString('base64')}`, 'Content-Type': 'text/calendar' } }, (res) => { res.resume(); resolve(res.statusCode!); });
       req.on('error', reject);
       req.end('BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nBEGIN:VEVENT\r\nUID:m\r\nDTSTAMP:20261126T090000Z\r\nDTSTART:20261201T100000Z\r\nSUMMARY:Memory\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n');
@@ -73,14 +73,14 @@ test('memory target: SMTP delivery, IMAP reading and CalDAV over in-memory conne
     assert.equal(head.author.time * 1000, start, 'commits are dated by the test clock');
 
     // The login limiter runs on the same clock: three failures shut the address out until it moves on.
-    const other = imapClient(devices.network.connect(143, '127.0.0.2'));
+    const other = imapClient(devices.network.dial(143, '127.0.0.2'));
     await other.greeting();
     for (let i = 0; i < 3; i++) assert.match(await other.run('LOGIN alice wrong-password'), /NO \[AUTHENTICATIONFAILED\]/);
     assert.match(await other.run(`LOGIN alice "${PASSWORD}"`), /NO \[UNAVAILABLE\] too many failed logins from this address: try again in 60 s/);
     devices.clock.advance(60_000);
     assert.match(await other.run(`LOGIN alice "${PASSWORD}"`), /^t5 OK/m);
     // A client on a non-loopback address may not send a password in clear.
-    const remote = imapClient(devices.network.connect(143, '192.0.2.7'));
+    const remote = imapClient(devices.network.dial(143, '192.0.2.7'));
     assert.match(await remote.greeting(), /LOGINDISABLED/);
     assert.match(await remote.run(`LOGIN alice "${PASSWORD}"`), /NO \[PRIVACYREQUIRED\]/);
     assert.match(await imap.run('LOGOUT'), /^\* BYE/m);
