@@ -10,7 +10,7 @@ export function createServerTls(pair: CertificatePair): ServerTls {
   try {
     secureContext = createSecureContext({ cert: pair.cert, key: pair.key });
   } catch (e) {
-    throw new Error(`the TLS certificate and key are not a PEM certificate and its key: ${(e as Error).message}`);
+    throw new Error(`the TLS certificate and key are not a PEM certificate and its key: ${(e as Error).message}`, { cause: e });
   }
   return {
     secure(connection) {
