@@ -50,6 +50,8 @@ export function startClientTls(connection: Connection, host: string, port: numbe
  */
 function keepCarrier(secure: TLSSocket, carrier: Connection): TLSSocket {
   if (carrier instanceof Socket) return secure;
+  // A TCP handle's errors reach the TLS socket through node; a stream's are passed on here.
+  carrier.on('error', (e: Error) => secure.destroy(e));
   const c = carrier as Connection & { remotePort?: number; localAddress?: string; localPort?: number; setTimeout?(ms: number): unknown };
   for (const name of ['remoteAddress', 'remotePort', 'localAddress', 'localPort'] as const) {
     Object.defineProperty(secure, name, { get: () => c[name], configurable: true });

@@ -191,3 +191,22 @@ test('memory target: dial plays a client on another machine, and TLS keeps its a
   await new Promise<void>((resolve) => client.once('secureConnect', resolve));
   client.destroy();
 });
+
+test('memory target: a TLS connection ends cleanly from either side, its goodbye after the pipe closed dropped', async () => {
+  const devices = memoryDevices();
+  const tls = devices.network.serverTls(pair);
+  for (const closer of ['client', 'server'] as const) {
+    const server = acceptor();
+    const listener = await devices.network.listen(0, '127.0.0.1', (c) => server.accept(tls.secure(c)));
+    const client = await devices.network.connect(listener.port, 'localhost', { tls: { ca: pair.cert } });
+    const accepted = await server.next();
+    const errors: Error[] = [];
+    for (const c of [client, accepted]) c.on('error', (e: Error) => errors.push(e));
+    const closed = Promise.all([client, accepted].map((c) => new Promise((resolve) => c.once('close', resolve))));
+    (closer === 'client' ? client : accepted).end();
+    for (const c of [client, accepted]) c.resume();
+    await closed;
+    assert.deepEqual(errors, [], `${closer} ending`);
+    await listener.close();
+  }
+});
