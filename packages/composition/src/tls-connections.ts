@@ -33,6 +33,7 @@ export function startClientTls(connection: Connection, host: string, port: numbe
     keepCarrier(secure, connection);
     const failed = (e: Error) => {
       secure.destroy();
+      connection.destroy();
       reject(new Error(`TLS with ${host}:${port} failed: ${e.message}`));
     };
     secure.once('error', failed);
