@@ -30,6 +30,18 @@ export class MemorySocket extends Duplex {
 
   override _read(): void {}
 
+  /**
+   * Bytes written after this end has closed are dropped, as a TCP handle drops them: node's TLS
+   * writes its goodbye (close_notify) as it ends, often after the pipe ended with its peer, and a
+   * stream would call that an error nobody listens for.
+   */
+  override write(chunk: unknown, encoding?: BufferEncoding | ((e?: Error | null) => void), done?: (e?: Error | null) => void): boolean {
+    if (!this.writableEnded && !this.destroyed) return super.write(chunk, encoding as BufferEncoding, done);
+    const callback = typeof encoding === 'function' ? encoding : done;
+    if (callback) queueMicrotask(() => callback());
+    return false;
+  }
+
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (e?: Error | null) => void): void {
     this.touch();
     this.peer.touch();

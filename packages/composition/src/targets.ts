@@ -1,29 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { Devices, Log } from './devices.js';
-import { deliver } from './devices.js';
 import { FakeClock } from './fake-clock.js';
 import { MemoryNetwork } from './memory-network.js';
+import { NodeNetwork } from './node-network.js';
 import { SeededRandom } from './seeded-random.js';
 
-/** The node target: real sockets, the system clock, the OS's randomness. */
+/** The node target: real sockets (TLS by node:tls over them), the system clock, the OS's randomness. */
 export function nodeDevices(log: Log = () => {}): Devices {
   return {
-    network: {
-      async listen(port, host, accept) {
-        const server = createServer((socket) => deliver(accept, socket));
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(port, host, () => resolve());
-        });
-        const a = server.address() as { address: string; port: number; family: string };
-        return {
-          address: `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`,
-          port: a.port,
-          close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-        };
-      },
-    },
+    network: new NodeNetwork(),
     clock: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
     random: { bytes: (n) => new Uint8Array(randomBytes(n)) },
     log,
@@ -37,7 +22,7 @@ export interface MemoryDevices extends Devices {
   logged: { service: string; message: string; fields?: Record<string, unknown> }[];
 }
 
-/** The memory target: a whole system in one process, with a clock tests move and seeded randomness. */
+/** The memory target: a whole system in one process (real TLS over its pipes), with a clock tests move and seeded randomness. */
 export function memoryDevices(options: { seed?: string; start?: number } = {}): MemoryDevices {
   const clock = new FakeClock(options.start);
   const logged: MemoryDevices['logged'] = [];

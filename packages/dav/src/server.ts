@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
+import { encryptConnections, nodeDevices } from '@nymote/composition';
 import { createDavHandler, type DavHandlerOptions } from './handler.js';
 
 export interface DavServerOptions extends DavHandlerOptions {
@@ -16,6 +16,8 @@ export function createDavServer(options: DavServerOptions): Server {
   const listener = (req: Parameters<typeof handler>[0], res: Parameters<typeof handler>[1]) => {
     handler(req, res).catch(() => res.destroy());
   };
-  // https.Server is an http.Server with TLS in front: the same close and connection calls apply.
-  return options.tls ? (createTlsServer({ cert: options.tls.cert, key: options.tls.key }, listener) as unknown as Server) : createServer(listener);
+  // The standalone server listens on real sockets, so its TLS is the node target's device; the
+  // daemon instead gives the handler its own server and the device of its target.
+  const server = createServer(listener);
+  return options.tls ? encryptConnections(server, nodeDevices().network.serverTls(options.tls)) : server;
 }

@@ -1,9 +1,10 @@
 // A mail server for tests: IMAP and the SMTP MX on 127.0.0.1 over a store in a temporary directory.
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo, Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Accounts } from '@nymote/accounts';
+import { nodeDevices } from '@nymote/composition';
 import type { Store } from '@nymote/store';
 import { openStore } from '@nymote/store/node';
 import type { SMTPServer } from 'smtp-server';
@@ -33,17 +34,18 @@ export async function startMailServer(users = ['alice', 'bob'], options: { tls?:
   const accounts = new Accounts(store, { cost: { ln: 4, r: 8, p: 1 } });
   for (const u of users) if (!(await accounts.get(u))) await accounts.add(u, PASSWORD);
   const mailstores = new Mailstores(store);
-  const imap = createImapServer({ accounts, mailstores, domain: 'example.org', ...(options.tls ? { tls: options.tls } : {}) });
-  await new Promise<void>((resolve) => imap.listen(0, '127.0.0.1', resolve));
+  const { network } = nodeDevices();
+  const imap = createImapServer({ accounts, mailstores, domain: 'example.org', ...(options.tls ? { tls: network.serverTls(options.tls) } : {}) });
+  const imapListener = await network.listen(0, '127.0.0.1', imap.accept);
   const smtp: SMTPServer = createInboundServer({ accounts, mailstores, domain: 'example.org', authentication: false });
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
   return {
     dir, repo, store, accounts, mailstores,
-    imapPort: (imap.address() as AddressInfo).port,
+    imapPort: imapListener.port,
     smtpPort: (smtp.server.address() as AddressInfo).port,
     async close() {
-      imap.closeConnections();
-      await new Promise<void>((resolve) => (imap as Server).close(() => resolve()));
+      imap.close();
+      await imapListener.close();
       await new Promise<void>((resolve) => smtp.close(() => resolve()));
       await store.close();
       if (!options.keep) rmSync(dir, { recursive: true, force: true });

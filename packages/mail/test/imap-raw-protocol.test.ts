@@ -2,8 +2,8 @@
 // announcements, a client that leaves mid-APPEND, plain-text logins from elsewhere, and STARTTLS.
 import assert from 'node:assert/strict';
 import { Duplex } from 'node:stream';
-import { createSecureContext } from 'node:tls';
 import { after, before, test } from 'node:test';
+import { memoryDevices } from '@nymote/composition';
 import selfsigned from 'selfsigned';
 import { BranchWatch } from '../src/imap/branch-watch.js';
 import { Connection } from '../src/imap/connection.js';
@@ -128,7 +128,7 @@ test('from a non-loopback address, plain-text logins are refused with LOGINDISAB
     accounts: m.accounts, mailstores: m.mailstores, watch, domain: 'example.org', appendLimit: defaultReaderLimits.maxAppendSize,
     tlsAvailable: true, clock: Date.now,
   };
-  new Connection(serverSide, { services, secureContext: createSecureContext(tls) });
+  new Connection(serverSide, { services, tls: memoryDevices().network.serverTls(tls) });
   const c = new RawClient(clientSide);
   try {
     const greeting = await c.line();

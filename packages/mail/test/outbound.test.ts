@@ -8,9 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Accounts } from '@nymote/accounts';
+import { nodeDevices } from '@nymote/composition';
 import { openStore } from '@nymote/store/node';
 import { dkimVerify } from 'mailauth';
 import nodemailer from 'nodemailer';
+import selfsigned from 'selfsigned';
 import { SMTPServer } from 'smtp-server';
 import { LocalDelivery, Mailstores, OutboundQueue, QUEUE_BRANCH, createSubmissionServer } from '../src/index.js';
 
@@ -49,7 +51,7 @@ test('outbound: DKIM-signed delivery to the next hop, retry after 4xx, bounce on
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   let now = Date.UTC(2026, 10, 26, 12);
   const queue = new OutboundQueue({
-    store, delivery, hostname: 'mail.example.org', nextHop: { host: '127.0.0.1', port: farPort },
+    store, network: nodeDevices().network, delivery, hostname: 'mail.example.org', nextHop: { host: '127.0.0.1', port: farPort },
     dkim: { selector: 'nymote', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string },
     retryDelaysMs: [60_000], maxAgeMs: 3_600_000, clock: () => now,
   });
@@ -99,6 +101,50 @@ test('outbound: DKIM-signed delivery to the next hop, retry after 4xx, bounce on
     await queue.stop();
     await new Promise<void>((resolve) => submission.close(() => resolve()));
     await new Promise<void>((resolve) => far.close(() => resolve()));
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('outbound: the connection to the next hop is the network device\'s, with STARTTLS or TLS from the first byte', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nymote-outbound-tls-'));
+  const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec', algorithm: 'sha256', extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }] }],
+  });
+  const network = nodeDevices().network;
+  const connected: number[] = [];
+  const counting = { connect: (...a: Parameters<typeof network.connect>) => { connected.push(a[0]); return network.connect(...a); } };
+  const received: { to: string; secure: boolean }[] = [];
+  const far = (secure: boolean) => new SMTPServer({
+    secure, key: pems.private, cert: pems.cert, authOptional: true, disabledCommands: ['AUTH'], logger: false,
+    onData(stream, session, cb) {
+      stream.resume().on('end', () => { received.push({ to: session.envelope.rcptTo[0]!.address, secure: session.secure }); cb(); });
+    },
+  });
+  const starttls = far(false);
+  const implicit = far(true);
+  const listen = async (s: SMTPServer) => { await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve)); return (s.server.address() as AddressInfo).port; };
+  const starttlsPort = await listen(starttls);
+  const implicitPort = await listen(implicit);
+  const store = await openStore(join(dir, 'store.git'), { create: true, author: { name: 'Admin', email: 'admin@example.org' } });
+  const accounts = new Accounts(store, { cost: { ln: 4, r: 8, p: 1 } });
+  const delivery = new LocalDelivery({ accounts, mailstores: new Mailstores(store), domain: 'example.org' });
+  const tls = { ca: pems.cert, servername: 'localhost' };
+  const queueTo = (port: number, secure: boolean) => new OutboundQueue({ store, network: counting, delivery, hostname: 'mail.example.org', nextHop: { host: '127.0.0.1', port, secure, tls } });
+  const raw = Buffer.from('From: alice@example.org\r\nTo: x@remote.test\r\nSubject: TLS\r\n\r\nOver TLS.\r\n');
+  try {
+    for (const [port, secure] of [[starttlsPort, false], [implicitPort, true]] as const) {
+      const queue = queueTo(port, secure);
+      await queue.enqueue({ raw, from: 'alice@example.org', to: [`${secure ? 'implicit' : 'starttls'}@remote.test`], user: 'alice' });
+      await queue.runDue();
+      await queue.stop();
+    }
+    assert.deepEqual(connected, [starttlsPort, implicitPort]);
+    assert.deepEqual(received, [{ to: 'starttls@remote.test', secure: true }, { to: 'implicit@remote.test', secure: true }]);
+    assert.deepEqual(await queueTo(starttlsPort, false).list(), []);
+  } finally {
+    await new Promise<void>((resolve) => starttls.close(() => resolve()));
+    await new Promise<void>((resolve) => implicit.close(() => resolve()));
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,8 +2,8 @@
 // and stopping cleanly on SIGINT or SIGTERM.
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { createSecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
+import { nodeDevices } from '@nymote/composition';
 import { Failure } from './report.js';
 import { UsageError } from './usage.js';
 
@@ -12,8 +12,8 @@ export function portArg(s: string): number {
   return Number(s);
 }
 
-/** Listens on host:port; the address as a URL origin ("http://127.0.0.1:8080", or https for a TLS server). */
-export async function listen(server: Server, host: string, port: number): Promise<string> {
+/** Listens on host:port; the address as a URL origin ("http://127.0.0.1:8080", or https when `secure`). */
+export async function listen(server: Server, host: string, port: number, secure = false): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(new Failure(`cannot listen on ${host}:${port}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : e.message}`)));
@@ -21,8 +21,7 @@ export async function listen(server: Server, host: string, port: number): Promis
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const scheme = 'setSecureContext' in server ? 'https' : 'http';
-  return `${scheme}://${shownHost}:${address.port}`;
+  return `${secure ? 'https' : 'http'}://${shownHost}:${address.port}`;
 }
 
 /**
@@ -58,9 +57,9 @@ export async function readCertificatePair(certFile: string, keyFile: string): Pr
   };
   const pair = { cert: await read(certFile, 'certificate'), key: await read(keyFile, 'key') };
   try {
-    createSecureContext(pair);
+    nodeDevices().network.serverTls(pair);
   } catch (e) {
-    throw new Failure(`${certFile} and ${keyFile} are not a PEM certificate and its key: ${(e as Error).message}`);
+    throw new Failure(`${certFile} and ${keyFile} are not a PEM certificate and its key: ${((e as Error).cause as Error | undefined ?? e as Error).message}`);
   }
   return pair;
 }

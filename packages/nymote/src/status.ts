@@ -1,8 +1,8 @@
 // `nymote status`: is the daemon running, on which ports, for whom, and how big is the store.
 import { readdir, stat } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Accounts } from '@nymote/accounts';
+import { nodeDevices } from '@nymote/composition';
 import { defineCommand, type Command } from './command.js';
 import type { Context } from './cli.js';
 import { defaultDataDir, storeRepository } from './data-dir.js';
@@ -23,12 +23,8 @@ function answers(url: string): Promise<boolean> {
   const u = new URL(url);
   // URL leaves out a scheme's default port ("http://h:80" has port ""): those are the ports then.
   const port = Number(u.port || { 'http:': 80, 'https:': 443 }[u.protocol]);
-  return new Promise((done) => {
-    const s = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port });
-    s.setTimeout(1000, () => { s.destroy(); done(false); });
-    s.once('connect', () => { s.destroy(); done(true); });
-    s.once('error', () => done(false));
-  });
+  return nodeDevices().network.connect(port, u.hostname.replace(/^\[|\]$/g, ''), { timeoutMs: 1000 })
+    .then((connection) => { connection.destroy(); return true; }, () => false);
 }
 
 const human = (n: number) => (n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : n < 1 << 30 ? `${(n / 1048576).toFixed(1)} MiB` : `${(n / (1 << 30)).toFixed(2)} GiB`);

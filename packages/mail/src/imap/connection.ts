@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
-import { TLSSocket, type SecureContext } from 'node:tls';
 import { isLoopback } from '@nymote/accounts';
+import { isSecure, type ServerTls } from '@nymote/composition';
 import * as general from './commands/general.js';
 import * as mailboxes from './commands/mailboxes.js';
 import * as messages from './commands/messages.js';
@@ -21,8 +21,8 @@ const SEQUENCE_COMMANDS = new Set(['FETCH', 'STORE', 'SEARCH']);
 
 export interface ConnectionOptions {
   services: SessionServices;
-  /** For STARTTLS; without it STARTTLS is not offered. */
-  secureContext?: SecureContext;
+  /** The network device's TLS, for STARTTLS; without it STARTTLS is not offered. */
+  tls?: ServerTls;
   limits?: Partial<ReaderLimits>;
   /** Autologout after this long without a command (RFC 3501 5.4: at least 30 minutes). */
   idleTimeoutMs?: number;
@@ -55,7 +55,7 @@ export class Connection {
     const self = this;
     this.session = new Session(options.services, {
       write: (bytes) => self.write(bytes),
-      get secure() { return self.socket instanceof TLSSocket; },
+      get secure() { return isSecure(self.socket); },
       loopback: isLoopback(socket.remoteAddress),
       remoteAddress: socket.remoteAddress,
     });
@@ -248,16 +248,16 @@ export class Connection {
   }
 
   private startTls(c: Command): void {
-    const context = this.options.secureContext;
-    if (!context) throw new CommandError('NO', 'TLS is not configured on this server');
-    if (this.socket instanceof TLSSocket) throw new CommandError('BAD', 'TLS is already on');
+    const tls = this.options.tls;
+    if (!tls) throw new CommandError('NO', 'TLS is not configured on this server');
+    if (isSecure(this.socket)) throw new CommandError('BAD', 'TLS is already on');
     this.write(tagged(c.tag, 'OK', 'Begin TLS negotiation now'));
     // Anything pipelined after STARTTLS was sent in the clear: drop it (RFC 3501 6.2.1, CVE-2011-0411).
     this.reader.discardBuffered();
     const plain = this.socket;
     plain.removeAllListeners('data');
     plain.removeAllListeners('timeout');
-    const secure = new TLSSocket(plain, { isServer: true, secureContext: context });
+    const secure = tls.secure(plain);
     this.socket = secure;
     this.attach(secure);
   }

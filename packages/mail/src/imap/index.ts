@@ -1,1 +1,1 @@
-export { createImapServer, type ImapServerOptions } from './server.js';
+export { createImapServer, type ImapServer, type ImapServerOptions } from './server.js';

@@ -1,6 +1,5 @@
-import { createServer, type Server, type Socket } from 'node:net';
-import { createSecureContext, createServer as createTlsServer } from 'node:tls';
 import type { Accounts } from '@nymote/accounts';
+import type { Connection as Incoming, ServerTls } from '@nymote/composition';
 import type { Mailstores } from '../mailstore/mailstores.js';
 import { BranchWatch } from './branch-watch.js';
 import { Connection } from './connection.js';
@@ -12,8 +11,11 @@ export interface ImapServerOptions {
   mailstores: Mailstores;
   /** Mail for NAME@domain is NAME's: logins may say either. Default localhost. */
   domain?: string;
-  /** PEM certificate and key: STARTTLS, or TLS from the first byte with `implicitTls` (port 993). */
-  tls?: { cert: string | Buffer; key: string | Buffer };
+  /**
+   * The network device's TLS (`network.serverTls({ cert, key })`): STARTTLS, or TLS from the first
+   * byte with `implicitTls` (port 993).
+   */
+  tls?: ServerTls;
   implicitTls?: boolean;
   limits?: Partial<ReaderLimits>;
   idleTimeoutMs?: number;
@@ -21,30 +23,41 @@ export interface ImapServerOptions {
   clock?: () => number;
 }
 
-/** An IMAP server (RFC 3501, RFC 9051) on the users' mailstores; listen on it yourself. */
-export function createImapServer(options: ImapServerOptions): Server & { closeConnections(): void } {
-  if (options.implicitTls && !options.tls) throw new Error('implicit TLS needs a certificate and key');
-  const secureContext = options.tls ? createSecureContext({ cert: options.tls.cert, key: options.tls.key }) : undefined;
+/**
+ * An IMAP server: it never listens, the network device hands it connections
+ * (`network.listen(port, host, server.accept)`).
+ */
+export interface ImapServer {
+  /** Serves one client connection. */
+  accept(connection: Incoming): void;
+  /** Cuts every client connection (clients stay connected, in IDLE) and stops watching the store. */
+  close(): void;
+}
+
+/** An IMAP server (RFC 3501, RFC 9051) on the users' mailstores. */
+export function createImapServer(options: ImapServerOptions): ImapServer {
+  const tls = options.tls;
+  if (options.implicitTls && !tls) throw new Error('IMAP implicit TLS needs the TLS of the network device (tls)');
   const limits = { ...defaultReaderLimits, ...(options.limits ?? {}) };
   const watch = new BranchWatch(options.mailstores.store);
   const services = {
     accounts: options.accounts, mailstores: options.mailstores, watch, domain: options.domain ?? 'localhost',
-    appendLimit: limits.maxAppendSize, tlsAvailable: secureContext !== undefined, clock: options.clock ?? Date.now,
+    appendLimit: limits.maxAppendSize, tlsAvailable: tls !== undefined, clock: options.clock ?? Date.now,
     messages: new MessageCache(64 * 1024 * 1024),
     ...(options.log ? { log: options.log } : {}),
   };
-  const sockets = new Set<Socket>();
-  const accept = (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    new Connection(socket, { services, limits, ...(secureContext ? { secureContext } : {}), ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}) });
+  const connections = new Set<Incoming>();
+  return {
+    accept(incoming) {
+      const socket = options.implicitTls ? tls!.secure(incoming) : incoming;
+      // The top of the stack is cut: tearing a connection away from under TLS mid-handshake upsets node.
+      connections.add(socket);
+      socket.on('close', () => connections.delete(socket));
+      new Connection(socket, { services, limits, ...(tls ? { tls } : {}), ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}) });
+    },
+    close() {
+      for (const c of connections) c.destroy();
+      watch.close();
+    },
   };
-  const server = (options.implicitTls
-    ? createTlsServer({ secureContext: secureContext! }, accept)
-    : createServer(accept)) as Server & { closeConnections(): void };
-  server.on('close', () => watch.close());
-  server.closeConnections = () => {
-    for (const s of sockets) s.destroy();
-  };
-  return server;
 }

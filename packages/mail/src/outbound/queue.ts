@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { promises as dns } from 'node:dns';
+import type { Network } from '@nymote/composition';
 import type { Store } from '@nymote/store';
 import { headerLine } from '../mailstore/subject.js';
 import type { LocalDelivery } from '../smtp/delivery.js';
@@ -17,6 +18,8 @@ export interface NextHop {
 
 export interface OutboundOptions {
   store: Store;
+  /** The network device: the connection to the next hop is its `connect`. */
+  network: Pick<Network, 'connect'>;
   /** Delivers bounces to the sender's INBOX. */
   delivery: LocalDelivery;
   /** Our name in HELO and in bounces. */
@@ -212,10 +215,18 @@ export class OutboundQueue {
   private async transaction(hop: NextHop, raw: Uint8Array, from: string, rcpts: string[]): Promise<Attempt[]> {
     // nodemailer is loaded when there is mail to send, not by every daemon at start.
     const { default: nodemailer } = await import('nodemailer');
+    const secure = hop.secure === true;
     const transport = nodemailer.createTransport({
-      host: hop.host, port: hop.port, secure: hop.secure === true, name: this.options.hostname,
+      host: hop.host, port: hop.port, secure, name: this.options.hostname,
       connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 120_000,
       ...(hop.tls ? { tls: hop.tls } : {}),
+      // The connection is the network device's; with `secured` nodemailer leaves its TLS alone. A
+      // STARTTLS upgrade is nodemailer's own (it has no hook for one done elsewhere), on that connection.
+      // Its types ask for a net.Socket; it uses what any stream has, and the addresses when there.
+      getSocket: (_options, done) => {
+        this.options.network.connect(hop.port, hop.host, { timeoutMs: 30_000, ...(secure ? { tls: hop.tls ?? {} } : {}) })
+          .then((connection) => done(null, { connection: connection as never, secured: secure }), (e: Error) => done(e, undefined));
+      },
     });
     try {
       const info = await transport.sendMail({ envelope: { from, to: rcpts }, raw: Buffer.from(raw) });

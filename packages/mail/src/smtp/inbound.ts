@@ -9,7 +9,11 @@ import { receivedHeader } from './trace.js';
 export interface InboundOptions extends DeliveryOptions {
   /** The name this server gives in its greeting and Received headers (default: the domain). */
   hostname?: string;
-  /** PEM certificate and key offered by STARTTLS; without them STARTTLS is not offered. */
+  /**
+   * PEM certificate and key offered by STARTTLS; without them STARTTLS is not offered. smtp-server
+   * upgrades the connection itself in its STARTTLS handler and has no way to take one upgraded by
+   * the network device, so it gets the pair.
+   */
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Largest message accepted (SIZE, RFC 1870). Default 25 MiB. */
   maxMessageBytes?: number;

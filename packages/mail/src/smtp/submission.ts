@@ -1,4 +1,5 @@
 import { LoginThrottled, isLoopback } from '@nymote/accounts';
+import { encryptConnections, type ServerTls } from '@nymote/composition';
 import { SMTPServer } from 'smtp-server';
 import { localPart } from './addresses.js';
 import { readMessage, smtpError } from './data.js';
@@ -10,9 +11,16 @@ export type OutboundHandoff = (message: { raw: Buffer; from: string; to: string[
 
 export interface SubmissionOptions extends DeliveryOptions {
   hostname?: string;
-  /** PEM certificate and key: STARTTLS, or TLS from the first byte with `implicitTls` (port 465, RFC 8314). */
+  /**
+   * PEM certificate and key for STARTTLS. smtp-server upgrades the connection itself in its STARTTLS
+   * handler and has no way to take one upgraded by the network device, so it gets the pair.
+   */
   tls?: { cert: string | Buffer; key: string | Buffer };
-  implicitTls?: boolean;
+  /**
+   * TLS from the first byte (port 465, RFC 8314) by the network device's TLS: connections reach
+   * smtp-server already encrypted (its `secured`), whoever hands them over.
+   */
+  implicitTls?: ServerTls;
   maxMessageBytes?: number;
   /** Takes mail for other domains; without it such recipients are refused. */
   outbound?: OutboundHandoff;
@@ -30,12 +38,11 @@ export function createSubmissionServer(options: SubmissionOptions): SMTPServer {
   const hostname = options.hostname ?? options.domain;
   const limit = options.maxMessageBytes ?? 25 * 1024 * 1024;
   const clock = options.clock ?? Date.now;
-  if (options.implicitTls && !options.tls) throw new Error('implicit TLS needs a certificate and key');
   const server = new SMTPServer({
     name: hostname,
     banner: 'Nymote ESMTP submission',
     size: limit,
-    secure: options.implicitTls === true,
+    ...(options.implicitTls ? { secure: true, secured: true } : {}),
     authMethods: ['PLAIN', 'LOGIN'],
     // Refused over plain connections from other machines in onAuth, which knows the client's address.
     allowInsecureAuth: true,
@@ -96,5 +103,6 @@ export function createSubmissionServer(options: SubmissionOptions): SMTPServer {
   });
   // A client that drops the connection mid-handshake is an 'error' event: logged, never a crash.
   server.on('error', (e: Error) => options.log?.(`submission: ${e.message}`));
+  if (options.implicitTls) encryptConnections(server.server, options.implicitTls);
   return server;
 }

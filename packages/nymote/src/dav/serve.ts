@@ -38,7 +38,7 @@ example:
     const { store, accounts } = await context.open();
     const interrupted = io.interrupted();
     const server = createDavServer({ store, accounts, ...(tls ? { tls } : {}), log: (line) => io.stderr.write(`nymote: ${line}\n`) });
-    const origin = await listen(server, host, port);
+    const origin = await listen(server, host, port, tls !== undefined);
     io.stdout.write(`nymote: serving contacts and calendars at ${origin}/dav/ (data ${dataDir})\n`);
     return serveUntil(server, interrupted);
   },

@@ -2,10 +2,8 @@
 // together. Services never listen themselves: each is a server that takes connections, and the
 // network device hands them over (real sockets in the node target, pipes in the memory target).
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { Server as NetServer } from 'node:net';
 import type { Accounts } from '@nymote/accounts';
-import type { Devices, Listener } from '@nymote/composition';
+import { encryptConnections, type ConnectionAcceptor, type Devices, type Listener } from '@nymote/composition';
 import { createDavHandler } from '@nymote/dav';
 import { LocalDelivery, Mailstores, OutboundQueue, createImapServer, createInboundServer, createSubmissionServer } from '@nymote/mail';
 import type { Store } from '@nymote/store';
@@ -34,22 +32,26 @@ export interface ServicesInput {
 const SCHEME: Record<Service, string> = { imap: 'imap', imaps: 'imaps', smtp: 'smtp', submission: 'smtp', submissions: 'smtps', http: 'http', https: 'https' };
 const NEEDS_TLS = new Set<Service>(['imaps', 'submissions', 'https']);
 
-interface Started { server: NetServer; close(): Promise<void> }
+interface Started { accept: ConnectionAcceptor; close(): Promise<void> }
 
 /** Starts every service whose port is not 0; if one cannot start, those started are stopped again. */
 export async function startServices(input: ServicesInput): Promise<{ running: Running[]; queue: OutboundQueue; mailstores: Mailstores }> {
   const { config, store, accounts, tls, devices } = input;
   const { log, clock } = devices;
+  // TLS is the network device's, made once for every service and connection.
+  const serverTls = tls ? devices.network.serverTls(tls) : undefined;
   const now = () => clock.now();
   const mailstores = new Mailstores(store, { clock: now });
   const delivery = new LocalDelivery({ accounts, mailstores, domain: config.domain, log: (line) => log('mail', line) });
   const queue = new OutboundQueue({
-    store, delivery, hostname: config.domain, clock: now, random: (n) => devices.random.bytes(n),
+    store, network: devices.network, delivery, hostname: config.domain, clock: now, random: (n) => devices.random.bytes(n),
     ...(config.relay ? { nextHop: config.relay } : {}),
     ...(input.dkim ? { dkim: { selector: input.dkim.selector, privateKey: input.dkim.privateKey } } : {}),
     log: (line) => log('queue', line),
   });
-  const mailBase = { accounts, mailstores, domain: config.domain, clock: now, ...(tls ? { tls } : {}) };
+  const mailBase = { accounts, mailstores, domain: config.domain, clock: now };
+  // smtp-server does STARTTLS itself (see createInboundServer): it is given the certificate.
+  const smtpBase = { ...mailBase, ...(tls ? { tls } : {}) };
   const davLog = (line: string) => log('dav', line);
   const http = (server: HttpServer): Started => {
     // The server never listens, so it cannot say when it is done: requests under way are counted here.
@@ -59,7 +61,7 @@ export async function startServices(input: ServicesInput): Promise<{ running: Ru
       res.once('close', () => active--);
     });
     return {
-      server,
+      accept: server,
       close: async () => {
         // Requests under way may finish; idle keep-alive connections go now, lingering ones after 4 s.
         server.closeIdleConnections();
@@ -70,14 +72,14 @@ export async function startServices(input: ServicesInput): Promise<{ running: Ru
     };
   };
   // smtp-server's close waits for sessions to end, and cuts them after its closeTimeout.
-  const smtp = (server: SMTPServer): Started => ({ server: server.server, close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+  const smtp = (server: SMTPServer): Started => ({ accept: server.server, close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
   const imap = (implicitTls: boolean): Started => {
-    const server = createImapServer({ ...mailBase, implicitTls, log: (line) => log('imap', line) });
+    const server = createImapServer({ ...mailBase, ...(serverTls ? { tls: serverTls } : {}), implicitTls, log: (line) => log('imap', line) });
     // IMAP clients stay connected (IDLE): stopping cuts them; commits under way finish (Mailstores.settle).
-    return { server, close: async () => { server.closeConnections(); } };
+    return { accept: server.accept, close: async () => { server.close(); } };
   };
   const submission = (implicitTls: boolean) => smtp(createSubmissionServer({
-    ...mailBase, implicitTls, outbound: (m) => queue.enqueue(m).then(() => undefined), log: (line) => log('submission', line),
+    ...smtpBase, ...(implicitTls ? { implicitTls: serverTls! } : {}), outbound: (m) => queue.enqueue(m).then(() => undefined), log: (line) => log('submission', line),
   }));
   // One web server: the user's store API under /api, CalDAV, CardDAV and WebDAV everywhere else.
   const dav = createDavHandler({ store, accounts, log: davLog });
@@ -90,11 +92,13 @@ export async function startServices(input: ServicesInput): Promise<{ running: Ru
   const make: Record<Service, () => Started> = {
     imap: () => imap(false),
     imaps: () => imap(true),
-    smtp: () => smtp(createInboundServer({ ...mailBase, log: (line) => log('smtp', line) })),
+    smtp: () => smtp(createInboundServer({ ...smtpBase, log: (line) => log('smtp', line) })),
     submission: () => submission(false),
     submissions: () => submission(true),
     http: () => http(createHttpServer(web)),
-    https: () => http(createHttpsServer({ cert: tls!.cert, key: tls!.key }, web) as unknown as HttpServer),
+    // An http server whose connections go through the device's TLS first: handlers see
+    // req.socket.encrypted, as behind node's https.
+    https: () => http(encryptConnections(createHttpServer(web), serverTls!)),
   };
   const running: Running[] = [];
   try {
@@ -105,7 +109,7 @@ export async function startServices(input: ServicesInput): Promise<{ running: Ru
       const s = make[service]();
       let listener: Listener;
       try {
-        listener = await devices.network.listen(port, config.host, s.server);
+        listener = await devices.network.listen(port, config.host, s.accept);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         throw new Failure(`cannot listen for ${service} on ${config.host}:${port}: ${code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied (ports below 1024 need root; see --help)' : (e as Error).message}`);
