@@ -58,10 +58,12 @@ export class GroupCommitter {
 
   private async drain(ref: string, branch: string): Promise<void> {
     const queue = this.queues.get(ref)!;
-    while (queue.length > 0) {
-      // Let the event loop turn first: writes asked for by requests that arrived meanwhile (the disk
-      // work below is synchronous and holds them back) join this group instead of waiting for the next.
-      await new Promise<void>(nextTurn);
+    // Writes asked for in the same turn as this first one join it.
+    await Promise.resolve();
+    for (let first = true; queue.length > 0; first = false) {
+      // After a group, let the event loop turn: requests that arrived while it was written (the disk work
+      // is synchronous and held them back) add their writes to the next group instead of the one after.
+      if (!first) await new Promise<void>(nextTurn);
       const jobs = queue.splice(0, MAX_GROUP);
       let outcomes: Outcome[];
       try {

@@ -22,30 +22,52 @@ test('planMerge: nothing up to the limit; past it, the smallest packs while the 
   assert.equal(planMerge([1, 5, 100, 1_000, 10_000, 100_000, ...Array(12).fill(1_000_000)], 16), 2);
 });
 
-test('one commit at a time leaves few packs, no loose object, and a repository git checks clean', async () => {
+test('the packs of group commits are merged as they pile up; git checks the result clean', async () => {
   const { dir, cleanup } = tempDir();
   try {
-    const store = await openStore(join(dir, 'r.git'), { create: true });
-    const commits = 400;
-    for (let i = 0; i < commits; i++) await store.set(`k/${i % 37}/${i}`, `value ${i}`, { message: `set ${i}` });
-    await store.close(); // waits for a merge under way
     const repo = join(dir, 'r.git');
-    assert.equal(looseIn(repo), 0);
-    // About log2 of the object count beyond the limit, never one pack per commit.
+    const store = await openStore(repo, { create: true, backend: { autoPack: { packs: 4 } } });
+    const rounds = 60;
+    const perRound = 4;
+    // Four writes asked for at once: one group, one pack (of well over 16 objects).
+    for (let r = 0; r < rounds; r++) {
+      await Promise.all(Array.from({ length: perRound }, (_, j) => store.set(`k/${(r * perRound + j) % 37}/${r * perRound + j}`, `value ${r * perRound + j}`, { message: `set ${r * perRound + j}` })));
+    }
+    await store.close(); // waits for a merge under way
+    const commits = rounds * perRound;
+    // About log2 of the object count beyond the limit, never one pack per group.
     const packs = packsIn(repo);
-    assert.ok(packs <= AUTO_PACK_LIMIT + Math.ceil(Math.log2(commits * 6)), `${packs} packs after ${commits} commits`);
+    assert.ok(packs <= 4 + Math.ceil(Math.log2(commits * 6)), `${packs} packs after ${rounds} group commits`);
+    assert.ok(packs < rounds / 2, `${packs} packs after ${rounds} group commits`);
     git(['--git-dir', repo, 'fsck', '--strict', '--no-dangling']);
     assert.equal(git(['--git-dir', repo, 'rev-list', '--count', 'main']).trim(), String(commits));
-    assert.equal(git(['--git-dir', repo, 'show', `main:k/${399 % 37}/399`]), 'value 399');
-    // And we read everything back after the merges, from a fresh process's point of view.
+    assert.equal(git(['--git-dir', repo, 'show', `main:k/${(commits - 1) % 37}/${commits - 1}`]), `value ${commits - 1}`);
+    // Every commit reads back after the merges, from a fresh opening of the repository.
     const again = await openStore(repo);
     const log = (await again.log()).entries;
     assert.equal(log.length, commits);
     assert.equal((await again.list('k')).length, 37);
-    for (let i = 0; i < commits; i += 53) {
+    for (let i = 0; i < commits; i += 23) {
       assert.equal(new TextDecoder().decode(await again.get(`k/${i % 37}/${i}`, { commit: log[commits - 1 - i]!.id })), `value ${i}`);
     }
     await again.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('one commit at a time is loose files; autoPack: false leaves group commits\' packs unmerged', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const repo = join(dir, 'r.git');
+    const store = await openStore(repo, { create: true, backend: { autoPack: false } });
+    for (let i = 0; i < 10; i++) await store.set(`a/${i}`, `v${i}`);
+    assert.equal(packsIn(repo), 0);
+    assert.ok(looseIn(repo) >= 30);
+    for (let r = 0; r < 20; r++) await Promise.all([0, 1, 2, 3].map((j) => store.set(`b/${r}/${j}`, `v${r}-${j}`)));
+    await store.close();
+    assert.equal(packsIn(repo), 20);
+    git(['--git-dir', repo, 'fsck', '--strict', '--no-dangling']);
   } finally {
     cleanup();
   }
@@ -56,7 +78,7 @@ test('gc after merges packs everything into one pack that git verifies', async (
   try {
     const repo = join(dir, 'r.git');
     const store = await openStore(repo, { create: true });
-    for (let i = 0; i < 120; i++) await store.set(`a/${i}`, `v${i}`);
+    for (let i = 0; i < 40; i++) await Promise.all([0, 1, 2, 3].map((j) => store.set(`a/${i}/${j}`, `v${i}`)));
     const r = await store.backend.gc();
     assert.ok(r.removedPacks > 0);
     assert.equal(packsIn(repo), 1);

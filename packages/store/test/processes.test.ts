@@ -2,7 +2,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { initRepository } from '../src/node.js';
@@ -32,9 +31,6 @@ test('four processes doing 250 test-and-set increments each end at exactly 1000'
     const retries = outs.reduce((n, o) => n + (JSON.parse(o) as { retries: number }).retries, 0);
     assert.ok(retries >= 0);
     git(['--git-dir', dir, 'fsck', '--strict']);
-    // A pack per commit, merged by whichever process holds the merge lock: far fewer than 1000 remain.
-    const packs = readdirSync(join(dir, 'objects', 'pack')).filter((n) => n.endsWith('.pack')).length;
-    assert.ok(packs < 100, `${packs} packs after 1000 commits from 4 processes`);
   } finally {
     cleanup();
   }

@@ -22,6 +22,8 @@ export const AUTO_PACK_LIMIT = 16;
 /** A lock older than this was left by a process that died (a merge of small packs takes seconds at most). */
 const STALE_LOCK_MS = 10 * 60 * 1000;
 const LOCK_FILE = 'nymote-auto-pack.lock';
+/** The delta search batch of a merge (gc's is 4,096 objects and 32 MiB of bodies). */
+const MERGE_BATCH = { batchObjects: 512, batchBytes: 4 << 20 };
 
 /**
  * How many of the smallest packs to merge, given every candidate's object count in ascending order: at
@@ -48,12 +50,14 @@ export class AutoPack {
   constructor(
     private readonly packs: PackSet,
     private readonly loose: LooseObjects,
+    private readonly limits: { packs: number } | false,
     private readonly onWarning: (message: string) => void,
   ) {}
 
   /** Called after a pack was written: starts a merge when there are too many packs (not awaited). */
   schedule(): void {
-    if (this.packs.files.length <= AUTO_PACK_LIMIT || this.paused > 0) return;
+    const limits = this.limits;
+    if (!limits || this.packs.files.length <= limits.packs || this.paused > 0) return;
     if (this.running) {
       this.again = true;
       return;
@@ -96,15 +100,17 @@ export class AutoPack {
     if (!takeLock(lock)) return;
     try {
       await this.packs.rescan();
+      if (!this.limits) return;
       // A .keep file says "leave this pack alone"; a bitmap belongs to a pack git's gc made for serving.
       const candidates = this.packs.files
         .filter((p) => !existsSync(p.path.replace(/\.pack$/, '.keep')) && !existsSync(p.path.replace(/\.pack$/, '.bitmap')))
         .sort((a, b) => a.index.count - b.index.count);
-      const n = planMerge(candidates.map((p) => p.index.count));
+      const n = planMerge(candidates.map((p) => p.index.count), this.limits.packs);
       if (n < 2) return;
       const chosen = candidates.slice(0, n);
       // Flushed to disk whatever the fsync option: deleting the old packs must never be durable first.
-      const { pack } = await repackAll(this.packs, chosen, this.loose, [], { fsync: true });
+      // A small delta search batch: this runs beside the service, whose memory it must not double.
+      const { pack } = await repackAll(this.packs, chosen, this.loose, [], { fsync: true, ...MERGE_BATCH });
       for (const old of chosen) if (old.name !== pack.name) removePack(old);
       await this.packs.rescan();
     } finally {

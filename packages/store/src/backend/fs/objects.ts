@@ -36,7 +36,7 @@ export class FsObjects implements ObjectStore {
     private readonly options: ResolvedOptions,
   ) {
     this.all = [local, ...alternates];
-    this.autoPack = new AutoPack(local.packs, local.loose, options.onWarning);
+    this.autoPack = new AutoPack(local.packs, local.loose, options.autoPack, options.onWarning);
   }
 
   static async open(objectsDir: string, options: ResolvedOptions): Promise<FsObjects> {
@@ -146,9 +146,8 @@ export class FsObjects implements ObjectStore {
 
   /**
    * Objects already known to be stored are skipped; if at least packThreshold remain they become one
-   * pack (two files instead of one per object: a commit's objects cost a few file creations, not one
-   * each, and gc's fan-out of fsyncs is avoided), else loose files. Small packs pile up and are merged
-   * in the background (auto-pack.ts).
+   * pack (two files instead of one per object: the commits of a group commit, an import), else loose
+   * files. Packs that pile up are merged in the background (auto-pack.ts); loose files wait for gc.
    */
   async writeBatch(objects: readonly (RawObject & { id?: ObjectId })[]): Promise<ObjectId[]> {
     // An id the caller computed is trusted (see ObjectStore.writeBatch): hashing again would double the cost.

@@ -1,3 +1,5 @@
+import { AUTO_PACK_LIMIT } from './auto-pack.js';
+
 /** Options of `initRepository` / `openRepository`. */
 export interface FsBackendOptions {
   /**
@@ -11,10 +13,16 @@ export interface FsBackendOptions {
   /** A `.lock` file older than this was left by a killed process and is removed (default 10000 ms). */
   staleLockMs?: number;
   /**
-   * writeBatch writes one packfile instead of loose files from this many new objects on (default 2: a
-   * commit's objects go into one pack; the small packs are merged as they pile up).
+   * writeBatch writes one packfile instead of loose files from this many new objects on (default 16:
+   * about two commits, so that the commits of a group commit go to disk as one pack). A single
+   * commit's few objects are written as loose files: as fast here, and no pack to merge afterwards.
    */
   packThreshold?: number;
+  /**
+   * Merging packs in the background (auto-pack.ts): past `packs` packs (default 16), the smallest are
+   * merged. false: never; gc does it.
+   */
+  autoPack?: { packs?: number } | false;
   /** Notes worth a human's attention (a stale lock removed). Default: process.emitWarning. */
   onWarning?: (message: string) => void;
 }
@@ -24,6 +32,7 @@ export interface ResolvedOptions {
   lockTimeoutMs: number;
   staleLockMs: number;
   packThreshold: number;
+  autoPack: { packs: number } | false;
   onWarning: (message: string) => void;
 }
 
@@ -32,7 +41,8 @@ export function resolveOptions(o: FsBackendOptions = {}): ResolvedOptions {
     fsync: o.fsync ?? false,
     lockTimeoutMs: o.lockTimeoutMs ?? 5000,
     staleLockMs: o.staleLockMs ?? 10_000,
-    packThreshold: Math.max(1, o.packThreshold ?? 2),
+    packThreshold: Math.max(1, o.packThreshold ?? 16),
+    autoPack: o.autoPack === false ? false : { packs: Math.max(2, o.autoPack?.packs ?? AUTO_PACK_LIMIT) },
     onWarning: o.onWarning ?? ((m) => process.emitWarning(m, { code: 'NYMOTE_FS' })),
   };
 }

@@ -14,7 +14,7 @@ import type { ObjectType, RawObject } from '../../git/object.js';
 import { PackBitmap, type Bits } from '../../git/pack/pack-bitmap.js';
 import { encodePackIndex, PackIndex, type PackIndexEntry } from '../../git/pack/pack-index.js';
 import {
-  HEADER_BYTES, PACK_SIGNATURE, PackReader, type PackEntrySource, type RawEntry, type RawEntryHeader,
+  BaseCache, HEADER_BYTES, PACK_SIGNATURE, PackReader, type PackEntrySource, type RawEntry, type RawEntryHeader,
 } from '../../git/pack/pack-reader.js';
 import { writePack, type PackObject } from '../../git/pack/pack-writer.js';
 import type { RandomAccess } from '../../git/pack/types.js';
@@ -26,6 +26,10 @@ import { nodeSha1 } from './hash.js';
 import { nodeZlib } from './zlib.js';
 
 const PACK_IDX_RE = /^(pack-[0-9a-f]{40})\.idx$/;
+/** Inflated delta bases kept for all the packs of one objects directory. */
+const BASE_CACHE_BYTES = 32 << 20;
+/** Raw pack bytes kept per pack, in 64 KiB windows (the pack reader's default). */
+const MAX_WINDOW_BYTES = 4 << 20;
 
 /**
  * Positional reads (pread) from a descriptor that stays open for the life of the pack. Synchronous: a
@@ -230,6 +234,11 @@ export class PackSet {
   private packs: PackFile[] = [];
   /** Packs found unreadable, by name -> size:mtime, so each is reported once, not on every rescan. */
   private readonly bad = new Map<string, string>();
+  /**
+   * Inflated delta bases of every pack, in one budget: commits leave many packs (merged as they pile
+   * up, see auto-pack.ts), and a budget per pack would multiply the memory a repository may hold.
+   */
+  private readonly bases = new BaseCache(BASE_CACHE_BYTES);
 
   constructor(readonly packDir: string, private readonly options: PackSetOptions) {}
 
@@ -428,6 +437,9 @@ export class PackSet {
         zlib: nodeZlib,
         file: packPath,
         readExternal: this.options.readExternal,
+        baseCache: this.bases,
+        // Windows of a small pack would hold the whole file for little gain: an eighth of it, up to 4 MiB.
+        windowBytes: Math.min(MAX_WINDOW_BYTES, Math.floor(size / 8)),
       });
       const pack = new PackFile(name, packPath, index, reader);
       this.packs.unshift(pack);

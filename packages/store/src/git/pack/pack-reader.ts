@@ -72,6 +72,8 @@ export interface PackReaderOptions {
   readExternal?: (id: ObjectId) => Promise<RawObject | undefined>;
   /** Budget of the inflated-delta-base cache, in bytes (default 32 MiB). */
   cacheBytes?: number;
+  /** A cache shared with other packs (cacheBytes is then ignored): one budget for a whole repository. */
+  baseCache?: BaseCache;
   /** Budget of the cache of raw pack bytes, read in 64 KiB windows (default 4 MiB; 0 reads each entry directly). */
   windowBytes?: number;
 }
@@ -108,6 +110,7 @@ export function deflateBound(n: number): number {
 }
 
 interface CacheNode {
+  owner: object;
   offset: number;
   obj: RawObject;
   newer: CacheNode | undefined;
@@ -115,22 +118,21 @@ interface CacheNode {
 }
 
 /**
- * Inflated objects by pack offset, least recently used dropped first, bounded by total body bytes.
- * Recency is a linked list rather than Map insertion order: moving an entry to the back of a Map
- * takes a delete and re-insert per hit, and the holes that leaves make evicting from the front slow.
+ * Inflated objects by pack and offset, least recently used dropped first, bounded by total body bytes.
+ * One cache may serve all the packs of a repository (PackReaderOptions.baseCache), so that the
+ * budget holds for the repository, however many packs it has. Recency is a linked list rather than
+ * Map insertion order: moving an entry to the back of a Map takes a delete and re-insert per hit, and
+ * the holes that leaves make evicting from the front slow.
  */
-class BaseCache {
-  private readonly map = new Map<number, CacheNode>();
+export class BaseCache {
+  private readonly owners = new Map<object, Map<number, CacheNode>>();
   private newest: CacheNode | undefined;
   private oldest: CacheNode | undefined;
   private bytes = 0;
-  private readonly budget: number;
-  constructor(budget: number) {
-    this.budget = budget;
-  }
+  constructor(private readonly budget: number) {}
 
-  get(offset: number): RawObject | undefined {
-    const node = this.map.get(offset);
+  get(owner: object, offset: number): RawObject | undefined {
+    const node = this.owners.get(owner)?.get(offset);
     if (!node) return undefined;
     if (node !== this.newest) {
       this.unlink(node);
@@ -139,18 +141,35 @@ class BaseCache {
     return node.obj;
   }
 
-  set(offset: number, obj: RawObject): void {
-    if (obj.body.length > this.budget / MAX_CACHED_SHARE || this.map.has(offset)) return;
-    const node: CacheNode = { offset, obj, newer: undefined, older: undefined };
-    this.map.set(offset, node);
+  set(owner: object, offset: number, obj: RawObject): void {
+    if (obj.body.length > this.budget / MAX_CACHED_SHARE) return;
+    let map = this.owners.get(owner);
+    if (!map) this.owners.set(owner, (map = new Map()));
+    if (map.has(offset)) return;
+    const node: CacheNode = { owner, offset, obj, newer: undefined, older: undefined };
+    map.set(offset, node);
     this.pushNewest(node);
     this.bytes += obj.body.length;
-    while (this.bytes > this.budget && this.oldest) {
-      const victim = this.oldest;
-      this.unlink(victim);
-      this.map.delete(victim.offset);
-      this.bytes -= victim.obj.body.length;
+    while (this.bytes > this.budget && this.oldest) this.remove(this.oldest);
+  }
+
+  /** Forgets everything cached for `owner` (a pack being closed). */
+  drop(owner: object): void {
+    const map = this.owners.get(owner);
+    if (!map) return;
+    for (const node of map.values()) {
+      this.unlink(node);
+      this.bytes -= node.obj.body.length;
     }
+    this.owners.delete(owner);
+  }
+
+  private remove(node: CacheNode): void {
+    this.unlink(node);
+    const map = this.owners.get(node.owner)!;
+    map.delete(node.offset);
+    if (map.size === 0) this.owners.delete(node.owner);
+    this.bytes -= node.obj.body.length;
   }
 
   private unlink(node: CacheNode): void {
@@ -231,7 +250,7 @@ export class PackReader implements PackEntrySource {
     this.zlib = options.zlib;
     this.file = options.file;
     this.readExternal = options.readExternal;
-    this.cache = new BaseCache(options.cacheBytes ?? 32 << 20);
+    this.cache = options.baseCache ?? new BaseCache(options.cacheBytes ?? 32 << 20);
     this.windows = new PackWindows(options.pack, options.windowBytes ?? 4 << 20);
   }
 
@@ -255,6 +274,7 @@ export class PackReader implements PackEntrySource {
   }
 
   async close(): Promise<void> {
+    this.cache.drop(this);
     await this.pack.close?.();
   }
 
@@ -370,7 +390,7 @@ export class PackReader implements PackEntrySource {
     let at = offset;
     while (base === undefined) {
       if (chain.length > MAX_CHAIN) throw this.corrupt(where, data, `delta chain longer than ${MAX_CHAIN} (a cycle?)`);
-      const cached = this.cache.get(at);
+      const cached = this.cache.get(this, at);
       if (cached) {
         base = cached;
         fromCache = chain.length === 0;
@@ -380,7 +400,7 @@ export class PackReader implements PackEntrySource {
       const type = TYPE_BY_CODE[entry.code];
       if (type) {
         base = { type, body: entry.data };
-        if (chain.length > 0 || this.cacheResults) this.cache.set(at, base);
+        if (chain.length > 0 || this.cacheResults) this.cache.set(this, at, base);
         break;
       }
       chain.push(entry);
@@ -400,7 +420,7 @@ export class PackReader implements PackEntrySource {
     for (let k = chain.length - 1; k >= 0; k--) {
       const entry = chain[k]!;
       base = { type: base.type, body: applyDelta(base.body, entry.data, `${where}, delta at offset ${entry.offset}`) };
-      if (k > 0 || this.cacheResults) this.cache.set(entry.offset, base);
+      if (k > 0 || this.cacheResults) this.cache.set(this, entry.offset, base);
     }
     // A cache hit is shared with later reads; the caller gets its own copy.
     return fromCache ? { type: base.type, body: base.body.slice() } : base;
