@@ -3,7 +3,7 @@
 import { loadavg } from 'node:os';
 import { parseArgs, type Options } from './src/config.js';
 import { Fixtures } from './src/fixtures.js';
-import { header } from './src/header.js';
+import { fileCreationCost, header } from './src/header.js';
 import { renderTable } from './src/report.js';
 import type { Benchmark, Context, Row } from './src/types.js';
 import { Workspace } from './src/workspace.js';
@@ -63,6 +63,7 @@ async function main(): Promise<void> {
   const workspace = await Workspace.create(options.keep);
   const started = performance.now();
   const loadAtStart = loadavg();
+  const createCost = fileCreationCost(workspace.root);
   const ctx: Context = {
     sizes: options.sizes,
     workspace,
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
   } finally {
     await workspace.dispose();
   }
-  process.stdout.write(`${await header(options, loadAtStart)}\n${renderTable(rows)}\n`);
+  process.stdout.write(`${await header(options, loadAtStart, createCost)}\n${renderTable(rows)}\n`);
   ctx.progress(`done in ${formatMs(performance.now() - started)}`);
 }
 
