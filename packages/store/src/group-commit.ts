@@ -112,7 +112,15 @@ export class GroupCommitter {
             outcomes.push({ ok: true, value: { commit: parent, changed: false, result } });
             continue;
           }
-          const c = job.commit(treeId, parent === undefined ? [] : [parent]);
+          let c: Commit;
+          try {
+            c = job.commit(treeId, parent === undefined ? [] : [parent]);
+          } catch (error) {
+            // A bad author, say: this write fails, the others of the group go on.
+            tree = before;
+            outcomes.push({ ok: false, error });
+            continue;
+          }
           const body = encodeCommit(c);
           const id = backend.objects.hash('commit', body);
           const object = { id, type: 'commit' as const, body };

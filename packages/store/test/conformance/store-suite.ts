@@ -78,7 +78,11 @@ export function storeSuite(f: BackendFactory): void {
         }, { message: 'bad' });
         const unchanged = s.update(async (t) => t.get('a'), { message: 'nothing' });
         const ok2 = s.update((t) => t.set('c', '3'), { message: 'c' });
-        const [r1, rb, ru, r2] = await Promise.allSettled([ok1, bad, unchanged, ok2]);
+        const badAuthor = s.update((t) => t.set('d', '4'), { message: 'd', author: 'no mail address' });
+        const [r1, rb, ru, r2, rd] = await Promise.allSettled([ok1, bad, unchanged, ok2, badAuthor]);
+        assert.equal(rd.status, 'rejected');
+        assert.match(String((rd as PromiseRejectedResult).reason), /author "no mail address"/);
+        assert.equal(await s.get('d'), undefined);
         assert.equal(r1.status, 'fulfilled');
         assert.equal(rb.status, 'rejected');
         assert.match(String((rb as PromiseRejectedResult).reason), /refused/);
