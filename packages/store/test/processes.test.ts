@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { initRepository } from '../src/node.js';
@@ -36,7 +37,7 @@ test('four processes doing 250 test-and-set increments each end at exactly 1000'
   }
 });
 
-test('SIGKILL at random moments during 1000 commits loses no returned commit and leaves git fsck clean', async () => {
+async function killWhileWriting(commits: number, mode: 'one' | 'group'): Promise<void> {
   const { dir, cleanup } = tempDir();
   try {
     const b = await initRepository(dir);
@@ -44,8 +45,8 @@ test('SIGKILL at random moments during 1000 commits loses no returned commit and
     const returned = new Map<number, string>();
     let next = 0;
     let kills = 0;
-    while (next < 1000) {
-      const p = spawn(process.execPath, [fixture('crash-writer.js'), dir, String(next), '1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    while (next < commits) {
+      const p = spawn(process.execPath, [fixture('crash-writer.js'), dir, String(next), String(commits), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
       let buf = '';
       p.stdout.on('data', (d: Buffer) => {
         buf += d.toString();
@@ -69,7 +70,13 @@ test('SIGKILL at random moments during 1000 commits loses no returned commit and
     const onBranch = new Set(git(['--git-dir', dir, 'rev-list', 'main']).trim().split('\n'));
     for (const [i, id] of returned) assert.ok(onBranch.has(id), `commit ${i} (${id}) returned but is not on main`);
     git(['--git-dir', dir, 'fsck', '--strict', '--no-dangling']);
+    // The group mode wrote packs and merged them, or it did not test what it says.
+    if (mode === 'group') assert.ok(readdirSync(join(dir, 'objects', 'pack')).some((n) => n.endsWith('.pack')), 'no pack written');
   } finally {
     cleanup();
   }
-});
+}
+
+test('SIGKILL at random moments during 1000 commits loses no returned commit and leaves git fsck clean', () => killWhileWriting(1000, 'one'));
+
+test('SIGKILL during group commits (packs) and merges of packs loses no returned commit; git fsck is clean', () => killWhileWriting(800, 'group'));
