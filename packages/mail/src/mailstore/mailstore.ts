@@ -62,6 +62,9 @@ export interface CopyResult {
   to: number[];
 }
 
+/** Messages an edit reads from the tree one by one (see records); above this, through the mailbox's view. */
+const DIRECT_READS = 32;
+
 const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 
 /**
@@ -280,7 +283,7 @@ export class Mailstore {
     const verb = op === 'add' ? 'Mark' : op === 'remove' ? 'Unmark' : 'Set the flags of';
     let result: FlagsResult = { modseq: 0, changed: [], modified: [] };
     await this.commit((n: number) => `${verb} ${plural(n, 'message')} in ${box}${op === 'set' ? ` to ${wanted.join(' ') || '(none)'}` : ` as ${wanted.join(' ')}`}`, async (tree) => {
-      const view = await this.view(box, tree);
+      const view = await this.records(tree, box, uids);
       const meta = view.meta;
       const modseq = meta.highestModseq + 1;
       result = { modseq: meta.highestModseq, changed: [], modified: [] };
@@ -418,6 +421,24 @@ export class Mailstore {
       }
     }, true);
     return { commit: id, subject };
+  }
+
+  /**
+   * The mailbox's record and the records of `uids` on `tree`, for an edit. A few are read from the
+   * tree itself: bringing the mailbox's view up to the tree would diff every commit of a group of
+   * writes against the one before, when the sessions that need the view diff the group once.
+   */
+  private async records(tree: Tree, box: string, uids: readonly number[]): Promise<{ meta: MailboxMeta; get(uid: number): (MessageMeta & { size: number }) | undefined }> {
+    if (uids.length > DIRECT_READS) return this.view(box, tree);
+    const meta = await this.readMeta(tree, box);
+    const found = new Map<number, MessageMeta & { size: number }>();
+    for (const uid of uids) {
+      const key = `${boxKey(box)}/${recordPath(uid)}`;
+      const bytes = await tree.get(key);
+      // As in a view: a record without its message's bytes is not a message.
+      if (bytes && (await tree.kind(`${boxKey(box)}/${rawPath(uid)}`)) === 'value') found.set(uid, decodeJson(bytes, `message record ${key}`));
+    }
+    return { meta, get: (uid) => found.get(uid) };
   }
 
   private checkName(name: string): string {
