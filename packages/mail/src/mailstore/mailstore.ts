@@ -77,6 +77,8 @@ export class Mailstore {
   private readonly author: Author;
   private readonly clock: () => number;
   private readonly views = new Map<string, MailboxView>();
+  /** The view of each mailbox being loaded, and of which tree. */
+  private readonly loading = new Map<string, { treeId: string; view: Promise<MailboxView> }>();
   /** Writes asked for and not yet landed, for settled(). */
   private readonly writing = new Set<Promise<void>>();
 
@@ -118,9 +120,24 @@ export class Mailstore {
     const t = tree ?? (await this.tree());
     const id = (await t.kind(boxKey(box))) === 'tree' ? await t.idOf(boxKey(box)) : undefined;
     if (!id || (await t.kind(metaKey(box))) !== 'value') throw new MailError('NONEXISTENT', `no mailbox ${box}`);
-    const view = await MailboxView.load(this.store, id, this.views.get(box));
-    this.views.set(box, view);
-    return view;
+    const cached = this.views.get(box);
+    if (cached?.treeId === id) return cached;
+    // Sessions refreshing after the same commit share one load, and loads of one mailbox follow each
+    // other (each from the one before), so every view descends from the last one (changedSince).
+    const pending = this.loading.get(box);
+    if (pending?.treeId === id) return pending.view;
+    const view = (async () => {
+      const previous = pending ? await pending.view.catch(() => this.views.get(box)) : cached;
+      const v = await MailboxView.load(this.store, id, previous);
+      this.views.set(box, v);
+      return v;
+    })();
+    this.loading.set(box, { treeId: id, view });
+    try {
+      return await view;
+    } finally {
+      if (this.loading.get(box)?.view === view) this.loading.delete(box);
+    }
   }
 
   /** The bytes of a message, by the blob id its entry names. */
