@@ -65,7 +65,8 @@ export interface CopyResult {
 /** Messages an edit reads from the tree one by one (see records); above this, through the mailbox's view. */
 const DIRECT_READS = 32;
 
-const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+// Below 1,000 there is no separator to add, and toLocaleString (ICU) is a visible part of a STORE's cost.
+const plural = (n: number, word: string) => `${n < 1000 ? String(n) : n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 
 /**
  * One user's mail on the store: mailboxes, messages, flags. Every change is one commit on the branch
