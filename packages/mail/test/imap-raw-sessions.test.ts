@@ -77,6 +77,55 @@ test('two sessions see each other\'s flag changes and expunges, at the next comm
   }
 });
 
+test('eight sessions storing and appending at once: each sees every change of the others, with its MODSEQ, and so does an IDLE session', async () => {
+  const N = 8;
+  await fill('carol', Array.from({ length: N }, (_, i) => `m${i + 1}`));
+  const sessions = await Promise.all(Array.from({ length: N }, () => session('carol', m.imapPort, 'CONDSTORE')));
+  const idler = await session('carol', m.imapPort, 'CONDSTORE');
+  /** Last FLAGS and MODSEQ told for each UID, from untagged FETCH lines. */
+  const told = (lines: string[], into = new Map<number, { flags: string; modseq: number }>()) => {
+    for (const l of lines) {
+      const f = /^\* \d+ FETCH \(UID (\d+) FLAGS \(([^)]*)\) MODSEQ \((\d+)\)\)$/.exec(l);
+      if (f) into.set(Number(f[1]), { flags: f[2]!, modseq: Number(f[3]) });
+    }
+    return into;
+  };
+  try {
+    idler.write('i1 IDLE\r\n');
+    assert.match(await idler.line(), /^\+ /);
+    // All at once: the store takes them together (one group), each its own commit and MODSEQ.
+    const stores = await Promise.all(sessions.map((c, i) => c.command('s1', `UID STORE ${i + 1} +FLAGS (\\Flagged)`)));
+    const after = await Promise.all(sessions.map((c) => c.command('s2', 'NOOP')));
+    const truth = told((await sessions[0]!.command('s3', `UID FETCH 1:${N} (FLAGS MODSEQ)`)).untagged);
+    assert.equal(truth.size, N);
+    assert.equal(new Set([...truth.values()].map((t) => t.modseq)).size, N, 'one MODSEQ per change');
+    for (const t of truth.values()) assert.equal(t.flags, '\\Flagged');
+    for (let i = 0; i < N; i++) {
+      assert.match(stores[i]!.tagged, /^s1 OK /);
+      const seen = told([...stores[i]!.untagged, ...after[i]!.untagged]);
+      assert.deepEqual(seen, truth, `session ${i} was told every change, last as it is`);
+    }
+    const idled = new Map<number, { flags: string; modseq: number }>();
+    while (idled.size < N || [...idled].some(([uid, t]) => t.modseq !== truth.get(uid)!.modseq)) told([await idler.line()], idled);
+    assert.deepEqual(idled, truth);
+
+    // Appends at once: distinct UIDs, and everyone ends up told of every message.
+    const appends = await Promise.all(sessions.map((c, i) => c.command('a1', `APPEND INBOX {${message(`new${i}`).length}+}\r\n${message(`new${i}`)}`)));
+    const uids = appends.map((a) => Number(/APPENDUID \d+ (\d+)\]/.exec(a.tagged)?.[1]));
+    assert.deepEqual([...uids].sort((a, b) => a - b), Array.from({ length: N }, (_, i) => N + i + 1));
+    const noops = await Promise.all(sessions.map((c) => c.command('a2', 'NOOP')));
+    for (let i = 0; i < N; i++) {
+      const exists = [...appends[i]!.untagged, ...noops[i]!.untagged].filter((l) => /EXISTS$/.test(l));
+      assert.equal(exists.at(-1), `* ${2 * N} EXISTS`, `session ${i}: ${exists.join(', ')}`);
+    }
+    for (;;) if ((await idler.line()) === `* ${2 * N} EXISTS`) break;
+    idler.write('DONE\r\n');
+    assert.match((await idler.until('i1')).tagged, /^i1 OK /);
+  } finally {
+    for (const c of [...sessions, idler]) c.close();
+  }
+});
+
 test('UIDs are never reused: not after an expunge, nor after undoing an expunge or an append', async () => {
   await fill('bob', ['one', 'two', 'three']);
   const c = await session('bob');

@@ -1,4 +1,4 @@
-import type { MailboxView } from '../mailstore/mailbox-view.js';
+import type { MailboxView, MessageEntry } from '../mailstore/mailbox-view.js';
 
 /** What a session must tell its client when its mailbox moved from one snapshot to the next. */
 export interface MailboxChanges {
@@ -17,24 +17,31 @@ export interface MailboxChanges {
 
 /**
  * The difference between the snapshot a client knows and a newer one. Messages can only disappear or
- * be added at the end (UIDs only grow), so a walk over both UID lists in order finds everything.
+ * be added at the end (UIDs only grow), so a walk over the UIDs in order finds everything. The walk
+ * covers only the messages the loads between the two snapshots changed (MailboxView.changedSince),
+ * or every message the client knows when `next` does not descend from `known` that way.
  */
 export function mailboxChanges(known: MailboxView, next: MailboxView): MailboxChanges {
+  const changed = next.changedSince(known);
   const expungedUids: number[] = [];
   const flagChanges: MailboxChanges['flagChanges'] = [];
-  let seqNext = 0;
-  for (const uid of known.uids) {
+  const compare = (uid: number, before: MessageEntry): void => {
     const after = next.get(uid);
-    if (!after) {
-      expungedUids.push(uid);
-      continue;
+    if (!after) expungedUids.push(uid);
+    // Records not reloaded are the same objects in both snapshots.
+    else if (after !== before && (after.modseq !== before.modseq || !sameList(after.flags, before.flags))) {
+      flagChanges.push({ uid, seq: 0, flags: after.flags, modseq: after.modseq });
     }
-    seqNext++;
-    const before = known.get(uid)!;
-    if (after.modseq !== before.modseq || after.flags.join(' ') !== before.flags.join(' ')) {
-      flagChanges.push({ uid, seq: seqNext, flags: after.flags, modseq: after.modseq });
+  };
+  if (changed) {
+    for (const uid of changed) {
+      const before = known.get(uid);
+      if (before) compare(uid, before);
     }
+  } else {
+    for (const uid of known.uids) compare(uid, known.get(uid)!);
   }
+  for (const f of flagChanges) f.seq = next.seqOf(f.uid);
   // Removing from the highest sequence number down keeps every lower number valid as sent.
   const expungedSeqs = expungedUids.map((uid) => known.seqOf(uid)).sort((a, b) => b - a);
   const survivors = known.uids.length - expungedUids.length;
@@ -42,4 +49,10 @@ export function mailboxChanges(known: MailboxView, next: MailboxView): MailboxCh
   // Expunges say themselves that the count went down (RFC 3501 7.4.1): EXISTS only for arrivals.
   const exists = added > 0 ? next.uids.length : undefined;
   return { expungedSeqs, expungedUids, exists, flagChanges };
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -9,6 +9,16 @@ export interface MessageEntry extends MessageMeta {
   size: number;
 }
 
+/** One load of a view from an earlier one: the earlier view's lineage number, and the UIDs it changed. */
+interface Step {
+  from: number;
+  touched: ReadonlySet<number>;
+}
+
+/** Loads a view remembers: a session further behind than this compares every message once. */
+const MAX_STEPS = 64;
+let serials = 0;
+
 /**
  * An immutable snapshot of one mailbox: its metadata and every message's record, in UID order, but
  * never the messages themselves. Sessions keep the snapshot their client knows and compare it with
@@ -22,7 +32,33 @@ export class MailboxView {
     private readonly entries: Map<number, MessageEntry>,
     /** UIDs ascending: index + 1 is the message sequence number. */
     readonly uids: readonly number[],
+    /**
+     * Which view this one is in the chain of loads (see changedSince): its own number, or for an
+     * overlay the number of the view it overlays.
+     */
+    private readonly lineage: number,
+    /** The last loads that led to this view, oldest first. */
+    private readonly steps: readonly Step[],
   ) {}
+
+  /**
+   * The UIDs that may differ between `known` and this view (added, removed, or with a new record),
+   * ascending, or undefined when this view does not descend from `known` through the loads it
+   * remembers. Every view is loaded from the one before it by a tree diff, which names the messages
+   * it changed; a session comparing the view its client knows with the newest one uses those names,
+   * so one diff per change serves every session, whatever the size of the mailbox.
+   */
+  changedSince(known: MailboxView): number[] | undefined {
+    if (known === this) return [];
+    for (let i = this.steps.length - 1; i >= 0; i--) {
+      if (this.steps[i]!.from !== known.lineage) continue;
+      if (i === this.steps.length - 1) return [...this.steps[i]!.touched].sort((a, b) => a - b);
+      const uids = new Set<number>();
+      for (let j = i; j < this.steps.length; j++) for (const uid of this.steps[j]!.touched) uids.add(uid);
+      return [...uids].sort((a, b) => a - b);
+    }
+    return undefined;
+  }
 
   get exists(): number {
     return this.uids.length;
@@ -67,7 +103,10 @@ export class MailboxView {
       const now = next.entries.get(uid);
       if (now) entries.set(uid, now);
     }
-    return new MailboxView(known.meta, known.treeId, entries, known.uids);
+    // It has the records of `next` and the UIDs of `known`: whatever differs between it and a view
+    // descending from `known` differs between `known` and that view, so it takes known's place in
+    // the chain (changedSince gives a superset, which callers compare record by record).
+    return new MailboxView(known.meta, known.treeId, entries, known.uids, known.lineage, []);
   }
 
   /**
@@ -110,7 +149,27 @@ export class MailboxView {
       if (e && e.blob === undefined) entries.delete(uid);
     }
     if (!meta) throw new Error(`the mailbox tree ${treeId} has no ${MAILBOX_FILE}`);
-    const uids = touched.size === 0 && previous ? previous.uids : [...entries.keys()].sort((a, b) => a - b);
-    return new MailboxView(meta, treeId, entries, uids);
+    const uids = previous ? nextUids(previous, entries, touched) : [...entries.keys()].sort((a, b) => a - b);
+    const serial = ++serials;
+    const steps = previous ? [...previous.steps.slice(1 - MAX_STEPS), { from: previous.lineage, touched }] : [];
+    return new MailboxView(meta, treeId, entries, uids, serial, steps);
   }
+}
+
+/**
+ * The UIDs of a view loaded from `previous`, where only `touched` may have come or gone: the same list
+ * when none did, the list with the new ones at its end when only higher UIDs came (APPEND, delivery).
+ */
+function nextUids(previous: MailboxView, entries: ReadonlyMap<number, MessageEntry>, touched: ReadonlySet<number>): readonly number[] {
+  const added: number[] = [];
+  for (const uid of touched) {
+    const was = previous.get(uid) !== undefined;
+    if (was === entries.has(uid)) continue;
+    if (was) return [...entries.keys()].sort((a, b) => a - b);
+    added.push(uid);
+  }
+  if (added.length === 0) return previous.uids;
+  added.sort((a, b) => a - b);
+  const last = previous.uids[previous.uids.length - 1] ?? 0;
+  return added[0]! > last ? [...previous.uids, ...added] : [...entries.keys()].sort((a, b) => a - b);
 }

@@ -62,7 +62,11 @@ export interface CopyResult {
   to: number[];
 }
 
-const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+/** Messages an edit reads from the tree one by one (see records); above this, through the mailbox's view. */
+const DIRECT_READS = 32;
+
+// Below 1,000 there is no separator to add, and toLocaleString (ICU) is a visible part of a STORE's cost.
+const plural = (n: number, word: string) => `${n < 1000 ? String(n) : n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 
 /**
  * One user's mail on the store: mailboxes, messages, flags. Every change is one commit on the branch
@@ -74,6 +78,8 @@ export class Mailstore {
   private readonly author: Author;
   private readonly clock: () => number;
   private readonly views = new Map<string, MailboxView>();
+  /** The view of each mailbox being loaded, and of which tree. */
+  private readonly loading = new Map<string, { treeId: string; view: Promise<MailboxView> }>();
   /** Writes asked for and not yet landed, for settled(). */
   private readonly writing = new Set<Promise<void>>();
 
@@ -115,9 +121,24 @@ export class Mailstore {
     const t = tree ?? (await this.tree());
     const id = (await t.kind(boxKey(box))) === 'tree' ? await t.idOf(boxKey(box)) : undefined;
     if (!id || (await t.kind(metaKey(box))) !== 'value') throw new MailError('NONEXISTENT', `no mailbox ${box}`);
-    const view = await MailboxView.load(this.store, id, this.views.get(box));
-    this.views.set(box, view);
-    return view;
+    const cached = this.views.get(box);
+    if (cached?.treeId === id) return cached;
+    // Sessions refreshing after the same commit share one load, and loads of one mailbox follow each
+    // other (each from the one before), so every view descends from the last one (changedSince).
+    const pending = this.loading.get(box);
+    if (pending?.treeId === id) return pending.view;
+    const view = (async () => {
+      const previous = pending ? await pending.view.catch(() => this.views.get(box)) : cached;
+      const v = await MailboxView.load(this.store, id, previous);
+      this.views.set(box, v);
+      return v;
+    })();
+    this.loading.set(box, { treeId: id, view });
+    try {
+      return await view;
+    } finally {
+      if (this.loading.get(box)?.view === view) this.loading.delete(box);
+    }
   }
 
   /** The bytes of a message, by the blob id its entry names. */
@@ -280,7 +301,7 @@ export class Mailstore {
     const verb = op === 'add' ? 'Mark' : op === 'remove' ? 'Unmark' : 'Set the flags of';
     let result: FlagsResult = { modseq: 0, changed: [], modified: [] };
     await this.commit((n: number) => `${verb} ${plural(n, 'message')} in ${box}${op === 'set' ? ` to ${wanted.join(' ') || '(none)'}` : ` as ${wanted.join(' ')}`}`, async (tree) => {
-      const view = await this.view(box, tree);
+      const view = await this.records(tree, box, uids);
       const meta = view.meta;
       const modseq = meta.highestModseq + 1;
       result = { modseq: meta.highestModseq, changed: [], modified: [] };
@@ -418,6 +439,24 @@ export class Mailstore {
       }
     }, true);
     return { commit: id, subject };
+  }
+
+  /**
+   * The mailbox's record and the records of `uids` on `tree`, for an edit. A few are read from the
+   * tree itself: bringing the mailbox's view up to the tree would diff every commit of a group of
+   * writes against the one before, when the sessions that need the view diff the group once.
+   */
+  private async records(tree: Tree, box: string, uids: readonly number[]): Promise<{ meta: MailboxMeta; get(uid: number): (MessageMeta & { size: number }) | undefined }> {
+    if (uids.length > DIRECT_READS) return this.view(box, tree);
+    const meta = await this.readMeta(tree, box);
+    const found = new Map<number, MessageMeta & { size: number }>();
+    for (const uid of uids) {
+      const key = `${boxKey(box)}/${recordPath(uid)}`;
+      const bytes = await tree.get(key);
+      // As in a view: a record without its message's bytes is not a message.
+      if (bytes && (await tree.kind(`${boxKey(box)}/${rawPath(uid)}`)) === 'value') found.set(uid, decodeJson(bytes, `message record ${key}`));
+    }
+    return { meta, get: (uid) => found.get(uid) };
   }
 
   private checkName(name: string): string {
