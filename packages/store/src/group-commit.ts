@@ -15,6 +15,16 @@ import { Tree } from './tree.js';
 /** Calls `fn` once the event loop has turned: setImmediate in Node, a zero timeout in a browser. */
 const nextTurn: (fn: () => void) => void = typeof setImmediate === 'function' ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0);
 
+/**
+ * After a group of several writes, a branch counts as written by several writers at once for this long
+ * (ms), and the first write of a new group then waits GATHER_MS for others before it starts: the
+ * writers of the last group (IMAP sessions, say) are about to send their next writes, each after the
+ * answer to its last one, and joining this group costs them far less than a group of their own. A lone
+ * writer never waits: its groups have one write.
+ */
+const SHARED_MS = 100;
+const GATHER_MS = 1;
+
 /** Writes to one branch taken together at most: a bound on how long the first of them waits. */
 const MAX_GROUP = 64;
 
@@ -43,6 +53,8 @@ type Outcome = { ok: true; value: UpdateResult<unknown> } | { ok: false; error: 
 /** The queue of writes to each branch (by ref) of one store; a branch with a queue has a writer running. */
 export class GroupCommitter {
   private readonly queues = new Map<string, UpdateJob[]>();
+  /** When each branch last had a group of several writes (performance.now()). */
+  private readonly sharedAt = new Map<string, number>();
 
   constructor(private readonly target: GroupTarget) {}
 
@@ -58,13 +70,16 @@ export class GroupCommitter {
 
   private async drain(ref: string, branch: string): Promise<void> {
     const queue = this.queues.get(ref)!;
+    const shared = this.sharedAt.get(ref);
+    if (shared !== undefined && performance.now() - shared < SHARED_MS) await new Promise((resolve) => setTimeout(resolve, GATHER_MS));
     // Writes asked for in the same turn as this first one join it.
-    await Promise.resolve();
+    else await Promise.resolve();
     for (let first = true; queue.length > 0; first = false) {
       // After a group, let the event loop turn: requests that arrived while it was written (the disk work
       // is synchronous and held them back) add their writes to the next group instead of the one after.
       if (!first) await new Promise<void>(nextTurn);
       const jobs = queue.splice(0, MAX_GROUP);
+      if (jobs.length > 1) this.sharedAt.set(ref, performance.now());
       let outcomes: Outcome[];
       try {
         outcomes = await this.commitGroup(ref, branch, jobs);
