@@ -104,3 +104,17 @@ test('an overlay (expunges held back) takes the place of the view it overlays', 
   assert.deepEqual(c.flagChanges.map((f) => f.uid), [1], 'the flags of 3 were told with the overlay');
   assert.equal(c.exists, 3);
 });
+
+test('a view whose tree was never stored (a write given up) is not diffed from: the next view is read whole', async () => {
+  const m = new Mailstore(new Store(memoryBackend(), { author }), 'alice');
+  await m.ensureDefaults();
+  for (let i = 0; i < 3; i++) await m.append('INBOX', mail(i));
+  const stored = await m.view('INBOX');
+  // The same view as if of a tree built for a commit that never landed.
+  const ghost = Object.assign(Object.create(MailboxView.prototype) as MailboxView, stored, { treeId: 'f'.repeat(40) });
+  await m.append('INBOX', mail(3));
+  const head = await m.view('INBOX');
+  const fromGhost = await MailboxView.load(m.store, head.treeId, ghost);
+  assert.deepEqual(fromGhost.uids, head.uids);
+  assert.equal(fromGhost.uids.length, 4);
+});

@@ -1,4 +1,4 @@
-import { diffTrees, type Store } from '@nymote/store';
+import { diffTrees, isStoreError, type Store } from '@nymote/store';
 import { MAILBOX_FILE, decodeJson, parseMessagePath, type MailboxMeta, type MessageMeta } from './layout.js';
 
 /** One message of a mailbox as the view holds it: its record, and the blob id of its bytes. */
@@ -115,6 +115,19 @@ export class MailboxView {
    */
   static async load(store: Store, treeId: string, previous?: MailboxView): Promise<MailboxView> {
     if (previous?.treeId === treeId) return previous;
+    if (previous) {
+      try {
+        return await MailboxView.build(store, treeId, previous);
+      } catch (e) {
+        // The previous view was of a tree built for a write that was then given up (a group commit
+        // redone on another process's head) and never stored: read this one whole instead.
+        if (!isStoreError(e) || e.code !== 'not-found') throw e;
+      }
+    }
+    return MailboxView.build(store, treeId, undefined);
+  }
+
+  private static async build(store: Store, treeId: string, previous: MailboxView | undefined): Promise<MailboxView> {
     const entries = new Map(previous?.entries ?? []);
     let meta = previous?.meta;
     const touched = new Set<number>();
