@@ -153,6 +153,11 @@ test('an IMAP4rev2 session never sees \\Recent nor RECENT, and takes nothing', a
     const v1 = await login('erin');
     try {
       assert.deepEqual(await counts(v1, 'v1', 'SELECT INBOX'), ['* 2 EXISTS', '* 2 RECENT']);
+      assert.deepEqual((await v1.command('v2', 'FETCH 2 (FLAGS)')).untagged, ['* 2 FETCH (FLAGS (\\Recent))']);
+      // ENABLE IMAP4rev2 with the mailbox selected: \Recent is gone at once.
+      assert.match((await v1.command('v3', 'ENABLE IMAP4rev2')).tagged, /^v3 OK /);
+      assert.deepEqual((await v1.command('v4', 'FETCH 2 (FLAGS)')).untagged, ['* 2 FETCH (FLAGS ())']);
+      assert.deepEqual((await v1.command('v5', 'SEARCH RETURN (ALL) RECENT')).untagged.filter((l) => /ESEARCH/.test(l)), ['* ESEARCH (TAG "v5")']);
     } finally {
       v1.close();
     }
