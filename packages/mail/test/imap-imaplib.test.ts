@@ -44,17 +44,18 @@ test('imaplib: a session of LOGIN to LOGOUT, with CONDSTORE, QRESYNC and IDLE', 
   const rest = String(items[1]);
   assert.match(rest, /BODYSTRUCTURE \("text" "plain" \("charset" "utf-8"\) NIL NIL "7bit" 37 1 NIL NIL NIL NIL\)/);
   assert.match(rest, /ENVELOPE \("Thu, 26 Nov 2026 10:00:00 \+0100" "Lunch plans" \(\("Ann Example" NIL "ann" "example.net"\)\)/);
-  assert.match(rest, /FLAGS \(\$Important \\Flagged\)/);
+  // The session appended them with INBOX selected: it was told of them first, so they are \Recent in it.
+  assert.match(rest, /FLAGS \(\$Important \\Flagged \\Recent\)/);
   assert.match(rest, /INTERNALDATE "26-Nov-2026 12:00:00 [+-]\d{4}"/);
   assert.match(rest, /RFC822.SIZE 253\)$/);
   // BODY[] without PEEK sets \Seen, and says so in the same FETCH.
-  assert.deepEqual(a('fetch_flags_before').data, ['1 (FLAGS ($Important \\Flagged))']);
+  assert.deepEqual(a('fetch_flags_before').data, ['1 (FLAGS ($Important \\Flagged \\Recent))']);
   assert.match(String((a('fetch_body').data[0] as string[])[1]), /caf\u00e9 at noon/);
-  assert.equal(a('fetch_body').data[1], ' FLAGS ($Important \\Flagged \\Seen))');
-  assert.deepEqual(a('fetch_flags_after').data, ['1 (FLAGS ($Important \\Flagged \\Seen))']);
+  assert.equal(a('fetch_body').data[1], ' FLAGS ($Important \\Flagged \\Seen \\Recent))');
+  assert.deepEqual(a('fetch_flags_after').data, ['1 (FLAGS ($Important \\Flagged \\Seen \\Recent))']);
   // .SILENT: no FETCH back, but the flag is set.
   assert.deepEqual(a('store_silent').data, [null]);
-  assert.deepEqual(a('fetch_uid2').data, ['2 (UID 2 FLAGS (\\Answered))']);
+  assert.deepEqual(a('fetch_uid2').data, ['2 (UID 2 FLAGS (\\Answered \\Recent))']);
 
   assert.deepEqual(a('search_or_not').data, ['1']);
   assert.deepEqual(a('search_not_flagged').data, ['2']);

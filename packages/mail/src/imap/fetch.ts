@@ -45,14 +45,17 @@ function headerSection(msg: LoadedMessage, section: BodySection): Uint8Array | u
 /** A fetch item that cannot be answered for this message: BINARY of an unknown encoding. */
 export class UnknownCte extends Error {}
 
-/** The value of each item for one message, in the order asked; `msg` is given when needsMessage. */
-export function fetchValues(items: readonly FetchItem[], m: MessageEntry, msg: LoadedMessage | undefined): Array<[FetchItem | string, WireValue]> {
+/**
+ * The value of each item for one message, in the order asked; `msg` is given when needsMessage.
+ * `flags`: the message's flags as the session shows them (with \Recent), by default its stored ones.
+ */
+export function fetchValues(items: readonly FetchItem[], m: MessageEntry, msg: LoadedMessage | undefined, flags: readonly string[] = m.flags): Array<[FetchItem | string, WireValue]> {
   const out: Array<[FetchItem | string, WireValue]> = [];
   for (const item of items) {
     if (item.type === 'attribute') {
       switch (item.name) {
         case 'UID': out.push(['UID', m.uid]); break;
-        case 'FLAGS': out.push(['FLAGS', flagList(m.flags)]); break;
+        case 'FLAGS': out.push(['FLAGS', flagList(flags)]); break;
         case 'INTERNALDATE': out.push(['INTERNALDATE', imapDateTime(m.internalDate)]); break;
         case 'RFC822.SIZE': out.push(['RFC822.SIZE', m.size]); break;
         case 'MODSEQ': out.push(['MODSEQ', [BigInt(m.modseq)]]); break;

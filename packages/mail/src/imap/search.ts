@@ -86,11 +86,13 @@ function matches(key: SearchKey, m: MessageEntry, seq: number, c: SearchContext,
       return !matches(key.operand, m, seq, c, msg, needles);
     case 'ALL':
       return true;
-    // No message is \Recent here: the flag went away in IMAP4rev2, and we do not keep it per session.
-    case 'NEW': case 'RECENT':
-      return false;
+    // \Recent is the session's (none in IMAP4rev2, which dropped it).
+    case 'RECENT':
+      return c.selected.recent.has(m.uid);
+    case 'NEW':
+      return c.selected.recent.has(m.uid) && !hasFlag(m, '\\Seen');
     case 'OLD':
-      return true;
+      return !c.selected.recent.has(m.uid);
     case 'KEYWORD':
       return hasFlag(m, key.flag);
     case 'UNKEYWORD':

@@ -5,8 +5,25 @@ import { MAX_UID, resolveSequenceSet, type SequenceSet } from './protocol/index.
 export class Selected {
   /** UIDs of the last SEARCH RETURN (SAVE) (SEARCHRES, RFC 5182): what `$` means. */
   saved: number[] = [];
+  /**
+   * UIDs that are \Recent in this session (RFC 3501 2.3.2): those it took when selected read-write or
+   * when told of them, or, read-only, those no session had taken. Always empty for IMAP4rev2.
+   */
+  readonly recent = new Set<number>();
 
   constructor(readonly name: string, readonly readOnly: boolean, public view: MailboxView) {}
+
+  /** How many messages of the view are \Recent in this session (what RECENT says). */
+  get recentCount(): number {
+    let n = 0;
+    for (const uid of this.recent) if (this.view.get(uid)) n++;
+    return n;
+  }
+
+  /** A message's flags as this session shows them: with \Recent if it is recent here. */
+  flagsOf(m: MessageEntry): string[] {
+    return this.recent.has(m.uid) ? [...m.flags, '\\Recent'] : m.flags;
+  }
 
   /**
    * The messages a sequence set names, in ascending order: message sequence numbers, or UIDs with

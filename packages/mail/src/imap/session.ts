@@ -126,7 +126,10 @@ export class Session {
     this.selected = undefined;
     if (this.state === 'selected') this.state = 'authenticated';
     const view = await this.store.view(name);
-    this.selected = new Selected(view.meta.name, readOnly, view);
+    const sel = new Selected(view.meta.name, readOnly, view);
+    // RFC 3501 6.3.1/6.3.2: SELECT takes the messages no session has taken, EXAMINE only shows them.
+    if (!this.rev2) for (const uid of readOnly ? this.store.recent.untaken(view) : this.store.recent.take(view)) sel.recent.add(uid);
+    this.selected = sel;
     this.state = 'selected';
     return view;
   }
@@ -172,7 +175,12 @@ export class Session {
       sel.view = next;
       if (c.exists !== undefined) {
         this.send(untagged(`${c.exists} EXISTS`));
-        if (!this.rev2) this.send(untagged('0 RECENT'));
+        if (!this.rev2) {
+          // Told of new messages: a read-write session takes those no session has taken yet.
+          for (const uid of sel.readOnly ? this.store.recent.untaken(next) : this.store.recent.take(next)) sel.recent.add(uid);
+          for (const uid of c.expungedUids) sel.recent.delete(uid);
+          this.send(untagged(`${sel.recentCount} RECENT`));
+        }
       }
       this.reportFlags(c.flagChanges, options.exceptFlagsOf, next);
     })().finally(() => { this.refreshing = undefined; });
@@ -186,7 +194,8 @@ export class Session {
       // Numbered as the client knows the mailbox: while expunges are held back, the old numbers.
       const seq = view.seqOf(f.uid);
       if (seq === 0) continue;
-      const items: Array<[string, ReturnType<typeof flagList> | number | bigint[]]> = [['UID', f.uid], ['FLAGS', flagList(f.flags)]];
+      const flags = this.selected?.recent.has(f.uid) ? [...f.flags, '\\Recent'] : f.flags;
+      const items: Array<[string, ReturnType<typeof flagList> | number | bigint[]]> = [['UID', f.uid], ['FLAGS', flagList(flags)]];
       if (this.condstore || this.qresync) items.push(['MODSEQ', [BigInt(f.modseq)]]);
       this.send(fetchResponse(seq, items));
     }
@@ -206,7 +215,7 @@ export class Session {
     this.send(untaggedStatus('OK', readOnly ? 'No permanent flags in a read-only mailbox' : 'Flags that can be kept', codes.permanentFlags(readOnly ? [] : [...flags, ...keywords, '\\*'])));
     this.send(untagged(`${view.exists} EXISTS`));
     if (!this.rev2) {
-      this.send(untagged('0 RECENT'));
+      this.send(untagged(`${this.selected?.recentCount ?? 0} RECENT`));
       let firstUnseen = 0;
       for (let seq = 1; seq <= view.exists; seq++) {
         if (!view.at(seq)!.flags.includes('\\Seen')) {

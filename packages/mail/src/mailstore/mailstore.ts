@@ -11,6 +11,7 @@ import { canonicalName, mailboxNameProblem } from './names.js';
 import { toCrlf } from '../mime/crlf.js';
 import { headerLine } from './subject.js';
 import { planUndo } from './undo-plan.js';
+import { RecentMarks } from './recent.js';
 
 export interface MailstoreOptions {
   /** Who the commits are by (default: NAME <NAME@nymote.invalid>). */
@@ -82,6 +83,8 @@ export class Mailstore {
   private readonly loading = new Map<string, { treeId: string; view: Promise<MailboxView> }>();
   /** Writes asked for and not yet landed, for settled(). */
   private readonly writing = new Set<Promise<void>>();
+  /** Which messages no IMAP session has taken as \Recent yet (this process only). */
+  readonly recent = new RecentMarks();
 
   constructor(readonly store: Store, readonly user: string, options: MailstoreOptions = {}) {
     this.branch = dataBranch(user);
@@ -237,6 +240,7 @@ export class Mailstore {
       const meta = await this.readMeta(tree, box, 'TRYCREATE');
       const uid = meta.uidNext;
       const modseq = meta.highestModseq + 1;
+      this.recent.adding(meta.uidValidity, uid);
       await putBytes(tree, box, uid, raw);
       await putRecord(tree, box, uid, { flags, modseq, internalDate, size: raw.length });
       await tree.set(metaKey(box), encodeJson({ ...meta, uidNext: uid + 1, highestModseq: modseq }));
@@ -268,6 +272,7 @@ export class Mailstore {
         const meta = await this.readMeta(tree, box, 'TRYCREATE');
         const modseq = meta.highestModseq + 1;
         let uid = meta.uidNext;
+        this.recent.adding(meta.uidValidity, uid);
         for (const m of items) {
           await putBytes(tree, box, uid, m.raw);
           await putRecord(tree, box, uid, { flags: m.flags, modseq, internalDate: m.internalDate, size: m.raw.length });
@@ -369,6 +374,7 @@ export class Mailstore {
         result.to.push(copyUid);
       }
       if (result.from.length === 0) return 0;
+      this.recent.adding(target.uidValidity, target.uidNext);
       await tree.set(metaKey(dst), encodeJson({ ...(src === dst ? await this.readMeta(tree, dst) : target), uidNext, highestModseq: modseq }));
       if (options.move) {
         for (const uid of result.from) {
@@ -416,6 +422,7 @@ export class Mailstore {
         });
         const modseq = view.meta.highestModseq + 1;
         let uidNext = view.meta.uidNext;
+        if (b.removed.length > 0) this.recent.adding(view.meta.uidValidity, uidNext);
         for (const uid of b.added) {
           if (!view.get(uid)) continue;
           await removeMessage(tree, b.name, uid);

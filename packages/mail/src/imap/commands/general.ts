@@ -26,6 +26,8 @@ export function enable(s: Session, c: Of<'ENABLE'>): void {
     now.push(cap === 'IMAP4REV2' ? 'IMAP4rev2' : cap);
     // QRESYNC implies CONDSTORE (RFC 7162 3.2.3).
     if (cap === 'QRESYNC' || cap === 'CONDSTORE') s.condstore = true;
+    // IMAP4rev2 has no \Recent (RFC 9051): a mailbox selected before it shows none from now on.
+    if (cap === 'IMAP4REV2') s.selected?.recent.clear();
   }
   s.send(untagged(`ENABLED${now.map((x) => ` ${x}`).join('')}`));
   s.ok(c, 'ENABLE done');

@@ -114,7 +114,8 @@ function statusLine(s: Session, name: string, items: StatusItem[], view: Awaited
   for (const item of items) {
     switch (item) {
       case 'MESSAGES': out.push([item, view.exists]); break;
-      case 'RECENT': out.push([item, 0]); break;
+      // Messages no session has taken yet (none for IMAP4rev2 clients, where RECENT is no more).
+      case 'RECENT': out.push([item, s.rev2 ? 0 : s.store.recent.untaken(view).length]); break;
       case 'UIDNEXT': out.push([item, view.meta.uidNext]); break;
       case 'UIDVALIDITY': out.push([item, view.meta.uidValidity]); break;
       case 'UNSEEN': out.push([item, [...view.messages()].filter((m) => !m.flags.includes('\\Seen')).length]); break;

@@ -31,7 +31,7 @@ export async function select(s: Session, c: Of<'SELECT' | 'EXAMINE'>): Promise<v
     s.send(vanishedResponse(vanished, true));
     for (let seq = 1; seq <= view.exists; seq++) {
       const m = view.at(seq)!;
-      if (BigInt(m.modseq) > q.modseq) s.send(fetchResponse(seq, [['UID', m.uid], ['FLAGS', flagList(m.flags)], ['MODSEQ', [BigInt(m.modseq)]]]));
+      if (BigInt(m.modseq) > q.modseq) s.send(fetchResponse(seq, [['UID', m.uid], ['FLAGS', flagList(s.selected!.flagsOf(m))], ['MODSEQ', [BigInt(m.modseq)]]]));
     }
   }
   s.ok(c, `${c.name} done`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
@@ -105,7 +105,7 @@ async function send(s: Session, c: Of<'FETCH'>, messages: MessageEntry[], itemsO
     if (seq === 0) continue;
     const msg = needsMessage(items) && m.blob ? await s.messages.load(s.store, m.blob) : undefined;
     try {
-      s.send(fetchResponse(seq, fetchValues(items, m, msg), { utf8: s.utf8 }));
+      s.send(fetchResponse(seq, fetchValues(items, m, msg, sel.flagsOf(m)), { utf8: s.utf8 }));
     } catch (e) {
       if (!(e instanceof UnknownCte)) throw e;
       failed = e.message;
@@ -138,7 +138,7 @@ export async function store(s: Session, c: Of<'STORE'>): Promise<void> {
       const now = sel.view.get(m.uid);
       const seq = sel.view.seqOf(m.uid);
       if (!now || seq === 0) continue;
-      const items: Array<[string, ReturnType<typeof flagList> | number | bigint[]]> = [['FLAGS', flagList(now.flags)]];
+      const items: Array<[string, ReturnType<typeof flagList> | number | bigint[]]> = [['FLAGS', flagList(sel.flagsOf(now))]];
       if (c.uid) items.unshift(['UID', m.uid]);
       if (s.condstore || s.qresync) items.push(['MODSEQ', [BigInt(now.modseq)]]);
       s.send(fetchResponse(seq, items));
