@@ -118,7 +118,7 @@ export const daemonBench: Benchmark = {
       const note = (mb: number) => `(target <= ${TARGET_MB} MB: ${mb <= TARGET_MB ? 'met' : 'NOT met'})`;
       const rows: Row[] = [
         { bench: '8 daemon', task: `RSS of nymote serve, idle after start ${note(idle)}`, ours: { mb: idle } },
-        { bench: '8 daemon', task: `RSS, idle after ${n} mails (SMTP) and ${n} events (CalDAV) ${note(loaded)}`, ours: { mb: loaded } },
+        { bench: '8 daemon', task: `RSS, idle after ${n} mails (SMTP) and ${n} events (CalDAV) (no target: the issue sets one for idle only)`, ours: { mb: loaded } },
       ];
       return rows;
     } finally {
