@@ -59,8 +59,13 @@ export class Objects {
     }
   }
 
+  /** A staged object, else the store's. */
+  private async read(id: ObjectId): Promise<RawObject | undefined> {
+    return this.staged.get(id)?.object ?? this.store.read(id);
+  }
+
   private async raw(id: ObjectId, expected: ObjectType): Promise<RawObject> {
-    const o = this.staged.get(id)?.object ?? (await this.store.read(id));
+    const o = await this.read(id);
     if (!o) throw new StoreError('not-found', `${expected} ${id} is missing from the repository`, { id });
     if (o.type !== expected) {
       throw new StoreError('type-mismatch', `object ${id} is a ${o.type}, expected a ${expected}`, { id });
@@ -115,7 +120,7 @@ export class Objects {
   async peelToCommit(id: ObjectId): Promise<ObjectId> {
     for (let depth = 0; depth < 10; depth++) {
       if (this.commits.get(id)) return id;
-      const o = this.staged.get(id)?.object ?? (await this.store.read(id));
+      const o = await this.read(id);
       if (!o) throw new StoreError('not-found', `object ${id} is missing from the repository`, { id });
       if (o.type === 'commit') return id;
       if (o.type !== 'tag') throw new StoreError('type-mismatch', `object ${id} is a ${o.type}, not a commit`, { id });

@@ -268,9 +268,14 @@ export class Store {
     return { author: p, committer };
   }
 
+  /** The commit of `tree` with these parents, by `info`'s author (or the store's) at its time (or now). */
+  private commitOf(tree: ObjectId, parents: ObjectId[], info: CommitInfo): Commit {
+    return { tree, parents, ...this.person(info), message: normalizeMessage(info.message ?? 'Update') };
+  }
+
   /** Writes a commit object for `tree` with the given parents; does not move any branch. */
   async writeCommit(tree: ObjectId, parents: ObjectId[], info: CommitInfo): Promise<ObjectId> {
-    const c: Commit = { tree, parents, ...this.person(info), message: normalizeMessage(info.message ?? 'Update') };
+    const c = this.commitOf(tree, parents, info);
     const id = await this.backend.objects.write('commit', encodeCommit(c));
     this.objects.primeCommit(id, c);
     return id;
@@ -291,7 +296,7 @@ export class Store {
     return new Promise((resolve, reject) => {
       this.writers.submit(branchRef(branch), branch, {
         edit, resolve, reject,
-        commit: (tree, parents) => ({ tree, parents, ...this.person(options), message: normalizeMessage(options.message ?? 'Update') }),
+        commit: (tree, parents) => this.commitOf(tree, parents, options),
       });
     });
   }

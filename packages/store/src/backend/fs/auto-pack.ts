@@ -1,5 +1,5 @@
-// Merging the small packs that commits leave behind (PackSet.writeSmall writes one per commit), so that
-// their number stays small: every read looks through the packs in turn, and a directory of thousands of
+// Merging the small packs that group commits leave behind (PackSet.writeSmall writes one per batch of
+// 16 objects or more, see FsObjects.writeBatch), so that their number stays small: every read looks through the packs in turn, and a directory of thousands of
 // files is slow to change. The merge is geometric, as `git repack --geometric=2` does it: the smallest
 // packs are merged while the next one is less than twice what is merged so far, which leaves packs whose
 // sizes at least double from one to the next. An object is then rewritten about log2(n) times over its
@@ -10,11 +10,11 @@
 // others skip theirs, the packs are merged by whoever holds the lock). The merged pack is complete and
 // flushed to disk before the packs it replaces are deleted, so readers never miss an object: one that
 // listed the directory before finds the old files open or rescans (see ObjectDatabase).
-import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFileSync, errnoCode, isNotFound, removeQuietly } from './files.js';
 import type { LooseObjects } from './loose-objects.js';
-import type { PackFile, PackSet } from './packs.js';
+import { deletePackFiles, isKept, type PackSet } from './packs.js';
 import { repackAll } from './repack.js';
 
 /** Packs beyond this many start a merge (git's gc.autoPackLimit is 50; ours are small and many). */
@@ -62,7 +62,7 @@ export class AutoPack {
       this.again = true;
       return;
     }
-    this.running = this.loop()
+    this.running = this.loop(limits.packs)
       .catch((e: unknown) => this.onWarning(`merging small packs in ${this.packs.packDir} failed (nothing was removed): ${(e as Error).message}`))
       .finally(() => {
         this.running = undefined;
@@ -85,48 +85,35 @@ export class AutoPack {
     }
   }
 
-  private async loop(): Promise<void> {
+  private async loop(limit: number): Promise<void> {
     do {
       this.again = false;
       // The write that scheduled this returns first.
       await new Promise((resolve) => setImmediate(resolve));
       if (this.paused > 0) return;
-      await this.mergeOnce();
+      await this.mergeOnce(limit);
     } while (this.again && this.paused === 0);
   }
 
-  private async mergeOnce(): Promise<void> {
+  private async mergeOnce(limit: number): Promise<void> {
     const lock = join(this.packs.packDir, LOCK_FILE);
     if (!takeLock(lock)) return;
     try {
       await this.packs.rescan();
-      if (!this.limits) return;
-      // A .keep file says "leave this pack alone"; a bitmap belongs to a pack git's gc made for serving.
+      // A bitmap belongs to a pack git's gc made for serving.
       const candidates = this.packs.files
-        .filter((p) => !existsSync(p.path.replace(/\.pack$/, '.keep')) && !existsSync(p.path.replace(/\.pack$/, '.bitmap')))
+        .filter((p) => !isKept(p) && !existsSync(p.path.replace(/\.pack$/, '.bitmap')))
         .sort((a, b) => a.index.count - b.index.count);
-      const n = planMerge(candidates.map((p) => p.index.count), this.limits.packs);
+      const n = planMerge(candidates.map((p) => p.index.count), limit);
       if (n < 2) return;
       const chosen = candidates.slice(0, n);
       // Flushed to disk whatever the fsync option: deleting the old packs must never be durable first.
       // A small delta search batch: this runs beside the service, whose memory it must not double.
       const { pack } = await repackAll(this.packs, chosen, this.loose, [], { fsync: true, ...MERGE_BATCH });
-      for (const old of chosen) if (old.name !== pack.name) removePack(old);
+      for (const old of chosen) if (old.name !== pack.name) deletePackFiles(old);
       await this.packs.rescan();
     } finally {
       removeQuietly(lock);
-    }
-  }
-}
-
-/** The index first: git and rescan find packs by their .idx, so no reader looks for the .pack after. */
-function removePack(pack: PackFile): void {
-  for (const file of [pack.path.replace(/\.pack$/, '.idx'), pack.path]) {
-    try {
-      unlinkSync(file);
-    } catch (e) {
-      // Another gc removed it already.
-      if (!isNotFound(e)) throw e;
     }
   }
 }

@@ -5,12 +5,11 @@
 // (here, in other processes, or git) keep working: the new pack is complete and fsynced before
 // anything goes, only what it holds is removed, readers that miss a vanished file rescan the packs
 // (an open pack stays readable after it is unlinked), and refs are packed under git's locks.
-import { existsSync, unlinkSync } from 'node:fs';
 import { decodeTagTarget } from '../../git/commit-codec.js';
 import type { ObjectId } from '../../git/id.js';
 import { isNotFound, removeOldFiles } from './files.js';
 import type { FsObjects } from './objects.js';
-import type { PackFile } from './packs.js';
+import { deletePackFiles, isKept, type PackFile } from './packs.js';
 import { repackAll, type RepackStats } from './repack.js';
 import type { FsRefs } from './refs.js';
 
@@ -40,8 +39,7 @@ export async function collectGarbage(objects: FsObjects, refs: FsRefs, options: 
 
   await packs.rescan();
   const ids = await loose.list();
-  // A pack with a .keep file is git's way of saying "leave this pack alone".
-  const oldPacks = packs.files.filter((p) => !existsSync(p.path.replace(/\.pack$/, '.keep')));
+  const oldPacks = packs.files.filter((p) => !isKept(p));
   say(`gc: ${ids.length} loose objects, ${oldPacks.length} packs`);
   // One pack and nothing loose: already as packed as gc makes it.
   const repack = oldPacks.length > 1 || (oldPacks.length === 1 && ids.length > 0);
@@ -67,14 +65,7 @@ export async function collectGarbage(objects: FsObjects, refs: FsRefs, options: 
   if (repack && written) {
     for (const pack of oldPacks) {
       if (pack.name === written.name) continue; // the same objects packed the same way: same name
-      // The index first: git and rescan find packs by their .idx, so no reader looks for the .pack after.
-      for (const file of [pack.path.replace(/\.pack$/, '.idx'), pack.path]) {
-        try {
-          unlinkSync(file);
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-      }
+      deletePackFiles(pack);
       removedPacks++;
     }
     await packs.rescan();

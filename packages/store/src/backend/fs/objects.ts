@@ -162,14 +162,13 @@ export class FsObjects implements ObjectStore {
       fresh.push({ id, type: objects[i]!.type, body: objects[i]!.body });
       bytes += objects[i]!.body.length;
     }
+    if (fresh.length > 0) await yieldIfBusy();
     if (fresh.length >= this.options.packThreshold) {
-      await yieldIfBusy();
       // No deltas here: it costs CPU on the write path, and merges and gc search for them later.
       if (bytes <= SMALL_PACK_BYTES && !this.options.fsync) this.local.packs.writeSmall(fresh);
       else await this.local.packs.write(fresh, { deltas: false, fsync: this.options.fsync });
       this.autoPack.schedule();
     } else if (fresh.length > 0) {
-      await yieldIfBusy();
       await this.local.loose.writeMany(fresh);
     }
     for (const id of queued) this.remember(id);

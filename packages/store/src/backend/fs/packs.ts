@@ -4,7 +4,9 @@
 //
 // Reading is synchronous (see files.ts): positional reads from an open descriptor, a listing of the pack
 // directory on a miss, and opening a new pack. Writing a pack (megabytes, perhaps) stays asynchronous.
-import { closeSync, createReadStream, fstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync, createReadStream, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -214,6 +216,25 @@ export class PackFile implements PackEntrySource {
   }
 }
 
+/** Whether git's `.keep` file next to the pack says "leave this pack alone" (gc and merges skip it). */
+export function isKept(pack: PackFile): boolean {
+  return existsSync(pack.path.replace(/\.pack$/, '.keep'));
+}
+
+/**
+ * Deletes a pack that a newer one replaces, the index first: git and rescan find packs by their .idx,
+ * so no reader looks for the .pack after. Files already gone (another gc) are fine.
+ */
+export function deletePackFiles(pack: PackFile): void {
+  for (const file of [pack.path.replace(/\.pack$/, '.idx'), pack.path]) {
+    try {
+      unlinkSync(file);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+}
+
 /** SHA-1 (hex) of the first `length` bytes of a file, streamed: a pack may be larger than memory. */
 async function hashFile(path: string, length: number): Promise<string> {
   const hash = createHash('sha1');
@@ -301,9 +322,9 @@ export class PackSet {
   }
 
   /**
-   * Writes the few objects of one commit (or of a handful) as a pack, with direct calls as a loose object
-   * is written (see files.ts): two files instead of one per object, which is most of what a commit costs
-   * on disk. Without fsync only: the caller goes through write() when every step must reach the disk.
+   * Writes a small batch (the commits of a group commit) as a pack, with direct calls as a loose object
+   * is written (see files.ts): add()'s steps without the thread pool, two files instead of one per
+   * object. Without fsync only: the caller goes through write() when every step must reach the disk.
    * The packs this leaves pile up; auto-pack.ts merges them.
    */
   writeSmall(objects: readonly PackObject[]): PackFile {
