@@ -8,9 +8,8 @@ import type { Backend } from './backend/types.js';
 import { StoreError } from './errors.js';
 import { encodeCommit, type Commit } from './git/commit-codec.js';
 import type { ObjectId } from './git/id.js';
-import type { RawObject } from './git/object.js';
 import type { Objects } from './objects.js';
-import { Tree } from './tree.js';
+import { Tree, type Staged } from './tree.js';
 
 /** Calls `fn` once the event loop has turned: setImmediate in Node, a zero timeout in a browser. */
 const nextTurn: (fn: () => void) => void = typeof setImmediate === 'function' ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0);
@@ -107,7 +106,7 @@ export class GroupCommitter {
       const head = await backend.refs.read(ref);
       const baseTree = head === undefined ? undefined : (await objects.commit(head)).tree;
       let tree = await Tree.at(objects, baseTree);
-      const staged: (RawObject & { id: ObjectId })[] = [];
+      const staged: Staged[] = [];
       const outcomes: Outcome[] = [];
       let parent = head;
       let parentTree = baseTree;

@@ -1,7 +1,7 @@
 import { StoreError } from './errors.js';
 import { utf8 } from './git/bytes.js';
 import { EMPTY_TREE_ID, type ObjectId } from './git/id.js';
-import type { RawObject } from './git/object.js';
+import type { BatchObject } from './backend/types.js';
 import { compareEntries, encodeSortedTree, type TreeEntry, type TreeMode } from './git/tree-codec.js';
 import { joinKey, keySegments, keyString, type Key } from './key.js';
 import type { Objects } from './objects.js';
@@ -41,6 +41,9 @@ interface DirNode {
 }
 
 /** A directory encoded by write(): its node, id and entries (to prime the tree cache once stored). */
+/** An object Tree.write produced, hashed and named by its path, for the caller to store. */
+export type Staged = BatchObject & { id: ObjectId };
+
 interface Written {
   dir: DirNode;
   id: ObjectId;
@@ -356,10 +359,10 @@ export class Tree {
    * nothing is written: the objects are appended to it and staged in the object cache (Objects.stage),
    * for the caller to store and unstage.
    */
-  async write(options: { cache?: boolean; stage?: (RawObject & { id: ObjectId })[] } = {}): Promise<ObjectId> {
-    const batch: (RawObject & { id: ObjectId })[] = [];
+  async write(options: { cache?: boolean; stage?: Staged[] } = {}): Promise<ObjectId> {
+    const batch: Staged[] = [];
     const written: Written[] = [];
-    const rootId = (await this.encodeDir(this.root, batch, written, true))!;
+    const rootId = (await this.encodeDir(this.root, batch, written, ''))!;
     if (options.stage) {
       // The caller stores them (with more objects, in one batch); readable meanwhile through the cache.
       this.objects.stage(batch);
@@ -383,10 +386,11 @@ export class Tree {
 
   /** The root tree's id as it would be written, without writing anything. */
   async hash(): Promise<ObjectId> {
-    return (await this.encodeDir(this.root, [], [], true))!;
+    return (await this.encodeDir(this.root, [], [], ''))!;
   }
 
-  private async encodeDir(dir: DirNode, batch: (RawObject & { id: ObjectId })[], written: Written[], isRoot: boolean): Promise<ObjectId | undefined> {
+  /** Encodes `dir`, stored at `path` ('' for the root; objects carry it as their name, see BatchObject). */
+  private async encodeDir(dir: DirNode, batch: Staged[], written: Written[], path: string): Promise<ObjectId | undefined> {
     if (dir.id !== undefined) return dir.id;
     const entries: TreeEntry[] = [];
     const blobs: Written['blobs'] = [];
@@ -396,21 +400,21 @@ export class Tree {
       if (n.t === 'stored') entries.push({ name, mode: n.mode, id: n.id });
       else if (n.t === 'blob') {
         const id = this.objects.store.hash('blob', n.bytes);
-        batch.push({ type: 'blob', body: n.bytes, id });
+        batch.push({ type: 'blob', body: n.bytes, id, name: path === '' ? name : `${path}/${name}` });
         entries.push({ name, mode: n.mode, id });
         blobs.push({ name, node: n, id });
       } else {
-        const id = await this.encodeDir(n, batch, written, false);
+        const id = await this.encodeDir(n, batch, written, path === '' ? name : `${path}/${name}`);
         if (id !== undefined) entries.push({ name, mode: '40000', id });
       }
     }
-    if (entries.length === 0 && !isRoot) return undefined;
+    if (entries.length === 0 && path !== '') return undefined;
     // Sorted in place, not in a copy: the same array primes the tree cache, whose iteration order is
     // what walks and listings of this tree return (git's order).
     entries.sort(compareEntries);
     const body = encodeSortedTree(entries);
     const id = this.objects.store.hash('tree', body);
-    batch.push({ type: 'tree', body, id });
+    batch.push({ type: 'tree', body, id, name: path });
     written.push({ dir, id, entries, blobs });
     return id;
   }

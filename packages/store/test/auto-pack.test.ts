@@ -1,7 +1,7 @@
 // The packs commits leave (one per write) are merged as they pile up, geometrically, and git reads the result.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUTO_PACK_LIMIT, planMerge } from '../src/backend/fs/auto-pack.js';
 import { openStore } from '../src/node.js';
@@ -51,6 +51,33 @@ test('the packs of group commits are merged as they pile up; git checks the resu
       assert.equal(new TextDecoder().decode(await again.get(`k/${i % 37}/${i}`, { commit: log[commits - 1 - i]!.id })), `value ${i}`);
     }
     await again.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('a group commit stores each version of a large directory as a delta on the one before', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const repo = join(dir, 'r.git');
+    const store = await openStore(repo, { create: true, backend: { autoPack: false } });
+    // A directory of 400 keys (a tree of about 16 KB), then eight writes to it asked for at once.
+    await store.update(async (tree) => {
+      for (let i = 0; i < 400; i++) await tree.set(`box/${String(i).padStart(4, '0')}.json`, `{"flags":[],"n":${i}}`);
+    });
+    await Promise.all(Array.from({ length: 8 }, (_, j) => store.set(`box/${String(j * 50).padStart(4, '0')}.json`, `{"flags":["\\Seen"],"n":${j}}`, { message: `flag ${j}` })));
+    await store.close();
+    const packDir = join(repo, 'objects', 'pack');
+    // The first write (400 values) is a pack of its own; the group's is the one with eight commits.
+    const group = readdirSync(packDir).filter((n) => n.endsWith('.idx')).map((n) => ({
+      pack: join(packDir, n.replace(/\.idx$/, '.pack')), verify: git(['verify-pack', '-v', join(packDir, n)]),
+    })).find((p) => (p.verify.match(/ commit /g) ?? []).length === 8);
+    assert.ok(group, 'the group is one pack');
+    // Seven of the eight versions of box/ are deltas; whole, they would be eight trees of 16 KB.
+    assert.match(group.verify, /^chain length = 7: 1 object/m);
+    assert.ok(statSync(group.pack).size < 16_000, `${statSync(group.pack).size} bytes`);
+    git(['--git-dir', repo, 'fsck', '--strict', '--no-dangling']);
+    assert.equal(git(['--git-dir', repo, 'show', 'main:box/0350.json']), '{"flags":["\\Seen"],"n":7}');
   } finally {
     cleanup();
   }

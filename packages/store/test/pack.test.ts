@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { git, gitBytes, tempDir } from './helpers/git.js';
 import {
-  PackIndex, PackReader, applyDelta, createDelta, encodePackIndex, writePack,
+  PackIndex, PackReader, applyDelta, createDelta, editDelta, encodePackIndex, writePack,
   type PackIndexEntry, type RandomAccess,
 } from '../src/git/pack/index.js';
 import { nodeZlib } from '../src/backend/fs/zlib.js';
@@ -460,6 +460,60 @@ describe('deltas', () => {
     assert.deepEqual(applyDelta(base, d, 'big'), target);
     const noise = Uint8Array.from({ length: 5000 }, () => Math.floor(rnd() * 256));
     assert.equal(createDelta(base.subarray(0, 5000), noise), undefined);
+  });
+
+  test('editDelta(base, target) round-trips, and is small for one edited run', () => {
+    fc.assert(fc.property(similar, ({ base, target }) => {
+      assert.deepEqual(applyDelta(base, editDelta(base, target, Infinity)!, 'prop'), target);
+      const small = editDelta(base, target);
+      if (small) assert.ok(small.length <= target.length / 4, `${small.length} of ${target.length}`);
+    }), { numRuns: 300 });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 2000 }), fc.uint8Array({ maxLength: 2000 }), (base, target) => {
+      assert.deepEqual(applyDelta(base, editDelta(base, target, Infinity)!, 'prop'), target);
+    }), { numRuns: 200 });
+    const rnd = prng(11);
+    const base = Uint8Array.from({ length: 20_000 }, () => Math.floor(rnd() * 256));
+    const target = base.slice();
+    target.set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20], 9_000);
+    const d = editDelta(base, target)!;
+    assert.ok(d.length < 40, `delta of ${d.length} bytes`);
+    assert.deepEqual(applyDelta(base, d, 'edit'), target);
+    // Two edits far apart make the middle an insert: not worth a delta under the default limit.
+    target[100] = target[100]! ^ 1;
+    target[19_900] = target[19_900]! ^ 1;
+    assert.equal(editDelta(base, target), undefined);
+  });
+
+  test('successive: versions of one path become short delta chains that git reads', () => {
+    const tmp = tempDir('nymote-successive-');
+    try {
+      // 40 versions of a directory of 300 entries, each with one entry changed, and a named small object.
+      const rnd = prng(5);
+      const ids = Array.from({ length: 300 }, () => Buffer.from(Array.from({ length: 20 }, () => Math.floor(rnd() * 256))));
+      const objects: (RawObject & { name: string })[] = [];
+      for (let v = 0; v < 40; v++) {
+        ids[(v * 7) % 300] = createHash('sha1').update(`v${v}`).digest();
+        const body = Buffer.concat(ids.map((id, i) => Buffer.concat([Buffer.from(`100644 file-${String(i).padStart(4, '0')}\0`), id])));
+        objects.push({ type: 'tree', body, name: 'mail/boxes/INBOX/0' }, { type: 'blob', body: Buffer.from(`{"n":${v}}`), name: 'meta.json' });
+      }
+      const plain = writePack(objects, { zlib: nodeZlib, sha1, level: 1 });
+      const written = writePack(objects, { zlib: nodeZlib, sha1, level: 1, successive: true });
+      assert.ok(written.pack.length < plain.pack.length / 5, `${written.pack.length} vs ${plain.pack.length}`);
+      git(['init', '-q', '--bare', tmp.dir]);
+      const packPath = join(tmp.dir, 'objects', 'pack', `pack-${written.checksum}.pack`);
+      const idxPath = packPath.replace(/\.pack$/, '.idx');
+      writeFileSync(packPath, written.pack);
+      writeFileSync(idxPath, written.index);
+      const chain = maxChain(idxPath);
+      assert.ok(chain >= 1 && chain <= 16, `chain ${chain}`);
+      git(['index-pack', '-o', join(tmp.dir, 'again.idx'), packPath]);
+      assert.ok(readFileSync(join(tmp.dir, 'again.idx')).equals(written.index), 'index differs from git index-pack');
+      for (const [i, o] of objects.entries()) {
+        assert.ok(gitBytes(['cat-file', o.type, written.ids[i]!], { cwd: tmp.dir }).equals(o.body), `object ${i}`);
+      }
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   test('corrupt deltas throw corrupt-pack naming where', async () => {

@@ -1,4 +1,4 @@
-import type { ObjectStore } from './types.js';
+import type { BatchObject, ObjectStore } from './types.js';
 import type { ObjectId } from '../git/id.js';
 import type { ObjectType, RawObject } from '../git/object.js';
 
@@ -8,7 +8,7 @@ import type { ObjectType, RawObject } from '../git/object.js';
  * of commits do not become tens of thousands of loose files.
  */
 export class BufferedObjects implements ObjectStore {
-  private pending = new Map<ObjectId, RawObject & { id: ObjectId }>();
+  private pending = new Map<ObjectId, BatchObject & { id: ObjectId }>();
 
   constructor(private readonly inner: ObjectStore) {}
 
@@ -28,12 +28,12 @@ export class BufferedObjects implements ObjectStore {
   async write(type: ObjectType, body: Uint8Array): Promise<ObjectId> {
     return this.add({ type, body });
   }
-  async writeBatch(objects: readonly (RawObject & { id?: ObjectId })[]): Promise<ObjectId[]> {
+  async writeBatch(objects: readonly BatchObject[]): Promise<ObjectId[]> {
     return objects.map((o) => this.add(o));
   }
-  private add(o: RawObject & { id?: ObjectId }): ObjectId {
+  private add(o: BatchObject): ObjectId {
     const id = o.id ?? this.hash(o.type, o.body);
-    if (!this.pending.has(id)) this.pending.set(id, { id, type: o.type, body: o.body });
+    if (!this.pending.has(id)) this.pending.set(id, o.name === undefined ? { id, type: o.type, body: o.body } : { id, type: o.type, body: o.body, name: o.name });
     return id;
   }
   /** Stores everything pending in the inner store, as one batch. */

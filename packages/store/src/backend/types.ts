@@ -3,6 +3,16 @@ import type { ObjectType, RawObject } from '../git/object.js';
 import type { PackEntrySource } from '../git/pack/pack-reader.js';
 
 /**
+ * An object of a writeBatch. `id` when the caller already hashed it (trusted, to hash only once);
+ * `name`, the path it is stored at ("dir/sub"), lets a disk backend store it as a delta against the
+ * batch's previous version of that path.
+ */
+export interface BatchObject extends RawObject {
+  id?: ObjectId;
+  name?: string;
+}
+
+/**
  * Content-addressed objects. Ids are git's: the SHA-1 of "<type> <size>\0<body>".
  * Implementations must make every object of a `write`/`writeBatch` readable (and, where the backend
  * promises durability, durable) before the returned promise resolves: the store moves refs only after.
@@ -13,11 +23,8 @@ export interface ObjectStore {
   has(id: ObjectId): Promise<boolean>;
   /** Stores one object (idempotent) and returns its id. */
   write(type: ObjectType, body: Uint8Array): Promise<ObjectId>;
-  /**
-   * Stores many objects at once; a disk backend may write them as one packfile. Ids in the same order.
-   * An object may carry its `id` when the caller already hashed it; it is trusted, to hash only once.
-   */
-  writeBatch(objects: readonly (RawObject & { id?: ObjectId })[]): Promise<ObjectId[]>;
+  /** Stores many objects at once; a disk backend may write them as one packfile. Ids in the same order. */
+  writeBatch(objects: readonly BatchObject[]): Promise<ObjectId[]>;
   /** The id an object would have, without storing it. */
   hash(type: ObjectType, body: Uint8Array): ObjectId;
   /**

@@ -1,7 +1,7 @@
 // The ObjectStore of a repository on disk: its own objects directory, then its alternates (read-only).
 import { isObjectId, type ObjectId } from '../../git/id.js';
 import type { ObjectType, RawObject } from '../../git/object.js';
-import type { ObjectStore, PackedEntry } from '../types.js';
+import type { BatchObject, ObjectStore, PackedEntry } from '../types.js';
 import { Lru } from '../../cache.js';
 import { StoreError } from '../../errors.js';
 import { decodeTagTarget } from '../../git/commit-codec.js';
@@ -149,22 +149,24 @@ export class FsObjects implements ObjectStore {
    * pack (two files instead of one per object: the commits of a group commit, an import), else loose
    * files. Packs that pile up are merged in the background (auto-pack.ts); loose files wait for gc.
    */
-  async writeBatch(objects: readonly (RawObject & { id?: ObjectId })[]): Promise<ObjectId[]> {
+  async writeBatch(objects: readonly BatchObject[]): Promise<ObjectId[]> {
     // An id the caller computed is trusted (see ObjectStore.writeBatch): hashing again would double the cost.
     const ids = objects.map((o) => o.id ?? this.hash(o.type, o.body));
-    const fresh: LooseWrite[] = [];
+    const fresh: (LooseWrite & { name?: string })[] = [];
     const queued = new Set<ObjectId>();
     let bytes = 0;
     for (let i = 0; i < objects.length; i++) {
       const id = ids[i]!;
       if (queued.has(id) || this.knownStored(id)) continue;
       queued.add(id);
-      fresh.push({ id, type: objects[i]!.type, body: objects[i]!.body });
-      bytes += objects[i]!.body.length;
+      const { type, body, name } = objects[i]!;
+      fresh.push(name === undefined ? { id, type, body } : { id, type, body, name });
+      bytes += body.length;
     }
     if (fresh.length > 0) await yieldIfBusy();
     if (fresh.length >= this.options.packThreshold) {
-      // No deltas here: it costs CPU on the write path, and merges and gc search for them later.
+      // No delta search here: it costs CPU on the write path, and merges and gc search later. Successive
+      // versions of a path (a directory edited by each commit of a group) become deltas without one.
       if (bytes <= SMALL_PACK_BYTES && !this.options.fsync) this.local.packs.writeSmall(fresh);
       else await this.local.packs.write(fresh, { deltas: false, fsync: this.options.fsync });
       this.autoPack.schedule();

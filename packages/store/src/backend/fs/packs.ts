@@ -32,6 +32,8 @@ const PACK_IDX_RE = /^(pack-[0-9a-f]{40})\.idx$/;
 const BASE_CACHE_BYTES = 32 << 20;
 /** Raw pack bytes kept per pack, in 64 KiB windows (the pack reader's default). */
 const MAX_WINDOW_BYTES = 4 << 20;
+/** Raw pack bytes kept by a repack's pass over one pack: a few 64 KiB windows, read in turn. */
+const SEQUENTIAL_WINDOW_BYTES = 1 << 20;
 
 /**
  * Positional reads (pread) from a descriptor that stays open for the life of the pack. Synchronous: a
@@ -128,6 +130,15 @@ export class PackFile implements PackEntrySource {
 
   idAtOffset(offset: number): ObjectId | undefined {
     return this.reader.idAtOffset(offset);
+  }
+
+  /** rawHeader and rawEntry for one pass over the pack in its order, as a repack makes (PackReader.sequential). */
+  sequential(): Pick<PackEntrySource, 'rawHeader' | 'rawEntry'> {
+    const reader = this.reader.sequential(SEQUENTIAL_WINDOW_BYTES);
+    return {
+      rawHeader: (offset) => (this.closed ? this.gone() : reader.rawHeader(offset)),
+      rawEntry: (offset) => (this.closed ? this.gone() : reader.rawEntry(offset)),
+    };
   }
 
   // Pack order (by offset), numbered 0..count-1: a repack walks a pack this way, so that OFS_DELTA
@@ -315,7 +326,7 @@ export class PackSet {
       deltas: o.deltas,
       // A pack without deltas is a write-path pack (an import, a large batch): zlib's fastest level
       // costs a third less time for about the same size on trees, and gc repacks it with deltas.
-      ...(o.deltas ? {} : { level: 1 }),
+      ...(o.deltas ? {} : { level: 1, successive: true }),
       onProgress: o.onProgress && ((done, total, phase) => o.onProgress!(`${phase ?? 'writing'}: ${done}/${total} objects`)),
     });
     return this.add(written, o.fsync);
@@ -328,7 +339,7 @@ export class PackSet {
    * The packs this leaves pile up; auto-pack.ts merges them.
    */
   writeSmall(objects: readonly PackObject[]): PackFile {
-    const written = writePack(objects, { zlib: nodeZlib, sha1: nodeSha1, deltas: false, level: 1 });
+    const written = writePack(objects, { zlib: nodeZlib, sha1: nodeSha1, successive: true, level: 1 });
     const name = `pack-${written.checksum}`;
     const existing = this.packs.find((p) => p.name === name);
     if (existing) return existing;

@@ -232,11 +232,12 @@ async function copyPack(
 ): Promise<void> {
   const { pack, mine } = state;
   const n = pack.index.count;
+  const raw = pack.sequential();
   const baseRank = new Int32Array(n).fill(-1);
   const isBase = new Uint8Array(n);
   for (let r = 0; r < n; r++) {
     await yieldIfBusy();
-    const h = await pack.rawHeader(pack.offsetAtRank(r));
+    const h = await raw.rawHeader(pack.offsetAtRank(r));
     let b = -1;
     if (h.code === OFS_DELTA) b = pack.rankOfOffset(h.baseOffset);
     else if (h.code === REF_DELTA) {
@@ -275,7 +276,7 @@ async function copyPack(
     await yieldIfBusy();
     const offset = pack.offsetAtRank(r);
     const id = pack.idAtRank(r);
-    const e = await pack.rawEntry(offset);
+    const e = await raw.rawEntry(offset);
     if (!e) {
       throw new StoreError('corrupt-pack', `${pack.path}: object ${id} (entry at offset ${offset}) fails its CRC-32 check; gc changed nothing`, { id, file: pack.path, offset });
     }

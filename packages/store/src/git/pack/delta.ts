@@ -277,3 +277,26 @@ export function createDelta(
   if (!out.insert(target, pending, target.length)) return undefined;
   return out.bytes.slice(0, out.length);
 }
+
+/**
+ * A delta for an edit: `target` is `base` with one run of bytes replaced (a directory with one entry
+ * added, changed or removed; a record with one field changed). It copies the common prefix and suffix
+ * and inserts what lies between, so it costs one comparison pass and no index. Undefined when the
+ * result would not be smaller than `maxSize` (the edit was not a single small run).
+ */
+export function editDelta(base: Uint8Array, target: Uint8Array, maxSize = Math.floor(target.length / 4)): Uint8Array | undefined {
+  const shorter = Math.min(base.length, target.length);
+  let prefix = 0;
+  while (prefix < shorter && base[prefix] === target[prefix]) prefix++;
+  let suffix = 0;
+  const room = shorter - prefix;
+  while (suffix < room && base[base.length - 1 - suffix] === target[target.length - 1 - suffix]) suffix++;
+  // Inserted bytes cost about themselves: give up before building when they alone pass the limit.
+  if (target.length - prefix - suffix >= maxSize) return undefined;
+  const out = new DeltaBuffer(maxSize);
+  if (!out.size(base.length) || !out.size(target.length)) return undefined;
+  if (prefix > 0 && !out.copy(0, prefix)) return undefined;
+  if (!out.insert(target, prefix, target.length - suffix)) return undefined;
+  if (suffix > 0 && !out.copy(base.length - suffix, suffix)) return undefined;
+  return out.bytes.slice(0, out.length);
+}

@@ -259,6 +259,17 @@ export class PackReader implements PackEntrySource {
   }
 
   /**
+   * A reader of the same pack with read windows of its own (`windowBytes`), for one pass in pack order
+   * (a repack): it reads each stretch of the file once, where a reader without windows (a small pack's)
+   * would make a read per entry header and another per entry.
+   */
+  sequential(windowBytes: number): PackReader {
+    const r = new PackReader({ ...this.options, baseCache: this.cache, windowBytes });
+    r.extents = this.extents;
+    return r;
+  }
+
+  /**
    * The object, or undefined when this pack does not hold it. Does not re-hash the result (that
    * would double the cost of every read); `verify` does. Bodies are fresh arrays the caller may keep.
    */

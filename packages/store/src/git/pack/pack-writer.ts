@@ -2,7 +2,7 @@
  * Writes a version 2 pack and its version 2 index (gitformat-pack). Optionally deltifies trees and
  * blobs against similar objects of the same type, emitted as OFS_DELTA after their bases.
  */
-import { createDelta, DeltaIndex, similarityKey } from './delta.js';
+import { createDelta, DeltaIndex, editDelta, similarityKey } from './delta.js';
 import { encodePackIndex, type PackIndexEntry } from './pack-index.js';
 import { CODE_BY_TYPE, HEADER_BYTES, OFS_DELTA, encodeEntryHeader } from './entry-header.js';
 import { PACK_SIGNATURE, TRAILER_BYTES } from './pack-reader.js';
@@ -26,6 +26,13 @@ export interface WritePackOptions {
   sha1: Sha1;
   /** Store trees and blobs as deltas against similar ones when that is smaller (default false). */
   deltas?: boolean;
+  /**
+   * Without `deltas`: store a tree or blob as a delta against the previous object of the batch with the
+   * same type and path hint when they differ in one run of bytes (editDelta). No search: this is the
+   * write path's case, successive versions of a directory in the commits of one batch, as git
+   * fast-import deltifies each version of a path against the one before.
+   */
+  successive?: boolean;
   /** How many preceding candidates each object is compared with (default 10). */
   window?: number;
   /** Longest delta chain allowed (default 50): readers pay for depth on every read. */
@@ -73,7 +80,7 @@ export function writePack(objects: readonly PackObject[], options: WritePackOpti
     }
   }
   const n = uniques.length;
-  const plan = options.deltas ? planDeltas(uniques, options) : undefined;
+  const plan = options.deltas ? planDeltas(uniques, options) : options.successive ? planSuccessive(uniques) : undefined;
 
   const parts: Uint8Array[] = [];
   const header = new Uint8Array(HEADER_BYTES);
@@ -130,6 +137,37 @@ interface DeltaPlan {
   /** For each unique object, the unique index of its delta base, or -1 when stored whole. */
   base: Int32Array;
   delta: (Uint8Array | undefined)[];
+}
+
+/** Smaller successive versions are stored whole: the delta would save little and cost a base lookup on read. */
+const MIN_SUCCESSIVE = 512;
+/**
+ * Longest chain of successive deltas: reading the newest version applies every delta down to a whole
+ * one (the readers' base cache makes that once), and the next version after the cap starts a new chain.
+ */
+const SUCCESSIVE_DEPTH = 16;
+
+/** planDeltas' counterpart for `successive`: each named object against the last one of its name. */
+function planSuccessive(uniques: readonly Unique[]): DeltaPlan {
+  const n = uniques.length;
+  const base = new Int32Array(n).fill(-1);
+  const depth = new Uint8Array(n);
+  const delta: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(n);
+  const last = new Map<string, number>();
+  for (let u = 0; u < n; u++) {
+    const o = uniques[u]!;
+    if (o.name === undefined || o.body.length < MIN_SUCCESSIVE || (o.type !== 'tree' && o.type !== 'blob')) continue;
+    const key = `${o.type} ${o.name}`;
+    const b = last.get(key);
+    last.set(key, u);
+    if (b === undefined || depth[b]! >= SUCCESSIVE_DEPTH) continue;
+    const d = editDelta(uniques[b]!.body, o.body);
+    if (!d) continue;
+    base[u] = b;
+    depth[u] = depth[b]! + 1;
+    delta[u] = d;
+  }
+  return { base, delta };
 }
 
 /** 32-bit FNV-1a of the path hint: an integer sort key that groups objects with the same path. */
