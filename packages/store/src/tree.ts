@@ -40,10 +40,10 @@ interface DirNode {
   id: ObjectId | undefined;
 }
 
-/** A directory encoded by write(): its node, id and entries (to prime the tree cache once stored). */
 /** An object Tree.write produced, hashed and named by its path, for the caller to store. */
 export type Staged = BatchObject & { id: ObjectId };
 
+/** A directory encoded by write(): its node, id and entries (to prime the tree cache once stored). */
 interface Written {
   dir: DirNode;
   id: ObjectId;
@@ -394,28 +394,59 @@ export class Tree {
     if (dir.id !== undefined) return dir.id;
     const entries: TreeEntry[] = [];
     const blobs: Written['blobs'] = [];
-    for (const [name, e] of dir.stored) if (!dir.overrides.has(name)) entries.push(e);
-    for (const [name, n] of dir.overrides) {
-      if (n === null) continue;
-      if (n.t === 'stored') entries.push({ name, mode: n.mode, id: n.id });
-      else if (n.t === 'blob') {
+    const entryOf = async (name: string, n: Node): Promise<TreeEntry | undefined> => {
+      if (n.t === 'stored') return { name, mode: n.mode, id: n.id };
+      if (n.t === 'blob') {
         const id = this.objects.store.hash('blob', n.bytes);
         batch.push({ type: 'blob', body: n.bytes, id, name: path === '' ? name : `${path}/${name}` });
-        entries.push({ name, mode: n.mode, id });
         blobs.push({ name, node: n, id });
-      } else {
-        const id = await this.encodeDir(n, batch, written, path === '' ? name : `${path}/${name}`);
-        if (id !== undefined) entries.push({ name, mode: '40000', id });
+        return { name, mode: n.mode, id };
       }
+      const id = await this.encodeDir(n, batch, written, path === '' ? name : `${path}/${name}`);
+      return id === undefined ? undefined : { name, mode: '40000', id };
+    };
+    const stored = entryList(dir.stored);
+    if (keepsOrder(dir)) {
+      // Each change replaces or removes an entry: the stored order holds, with no sort (the usual edit
+      // of a large directory, one value changed in it).
+      for (const e of stored) {
+        const n = dir.overrides.get(e.name);
+        if (n === undefined) entries.push(e);
+        else if (n !== null) {
+          const changed = await entryOf(e.name, n);
+          if (changed) entries.push(changed);
+        }
+      }
+    } else {
+      for (const e of stored) if (!dir.overrides.has(e.name)) entries.push(e);
+      for (const [name, n] of dir.overrides) {
+        const added = n === null ? undefined : await entryOf(name, n);
+        if (added) entries.push(added);
+      }
+      // Sorted in place, not in a copy: the same array primes the tree cache, whose iteration order is
+      // what walks and listings of this tree return (git's order).
+      entries.sort(compareEntries);
     }
     if (entries.length === 0 && path !== '') return undefined;
-    // Sorted in place, not in a copy: the same array primes the tree cache, whose iteration order is
-    // what walks and listings of this tree return (git's order).
-    entries.sort(compareEntries);
     const body = encodeSortedTree(entries);
     const id = this.objects.store.hash('tree', body);
     batch.push({ type: 'tree', body, id, name: path });
     written.push({ dir, id, entries, blobs });
     return id;
   }
+}
+
+/**
+ * Whether every change to `dir` replaces or removes a stored entry without turning a value into a
+ * directory or back: then its entries stay in git's order (which sorts a directory's name as if it
+ * ended in '/').
+ */
+function keepsOrder(dir: DirNode): boolean {
+  if (dir.overrides.size > dir.stored.size) return false;
+  for (const [name, n] of dir.overrides) {
+    const old = dir.stored.get(name);
+    if (!old) return false;
+    if (n !== null && (old.mode === '40000') !== (n.t === 'dir' || n.mode === '40000')) return false;
+  }
+  return true;
 }

@@ -97,3 +97,57 @@ test('entry order equals git byte order for any names, astral characters include
   const entry = fc.record({ name, mode: fc.constantFrom('100644' as const, '40000' as const), id: fc.constant(EMPTY_TREE_ID) });
   fc.assert(fc.property(entry, entry, (a, b) => Math.sign(compareEntries(a, b)) === bytesOrder(a, b)), { numRuns: 5000 });
 });
+
+test('a tree edited commit after commit encodes as the same tree built from scratch', async () => {
+  const fc = (await import('fast-check')).default;
+  const { Store, memoryBackend } = await import('../src/index.js');
+  const segment = fc.constantFrom('a', 'a.b', 'a0', 'b', 'é');
+  const key = fc.array(segment, { minLength: 1, maxLength: 3 }).map((s) => s.join('/'));
+  const op = fc.oneof(fc.record({ set: key, value: fc.string({ maxLength: 3 }) }), fc.record({ remove: key }));
+  /** The reference: nested maps of the keys, encoded with encodeTree (which sorts), bottom up. */
+  const encodeFromScratch = (values: Map<string, Uint8Array>): string => {
+    type Dir = Map<string, Dir | Uint8Array>;
+    const root: Dir = new Map();
+    for (const [k, v] of values) {
+      const parts = k.split('/');
+      let d = root;
+      for (const p of parts.slice(0, -1)) d = (d.get(p) ?? d.set(p, new Map()).get(p)) as Dir;
+      d.set(parts[parts.length - 1]!, v);
+    }
+    const encode = (d: Dir): string => hashObject(portableSha1, 'tree', encodeTree([...d].map(([name, v]) => v instanceof Uint8Array
+      ? { name, mode: '100644' as const, id: hashObject(portableSha1, 'blob', v) }
+      : { name, mode: '40000' as const, id: encode(v) })));
+    return encode(root);
+  };
+  // A commit of one to three changes: a value can become a directory in one (remove "a", set "a/b").
+  await fc.assert(fc.asyncProperty(fc.array(fc.array(op, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 20 }), async (commits) => {
+    const store = new Store(memoryBackend());
+    // The model: what the keys must hold, with the store's rules (no value under a value, no value over a directory).
+    let model = new Map<string, Uint8Array>();
+    for (const ops of commits) {
+      const next = new Map(model);
+      let refused = false;
+      for (const o of ops) {
+        if ('set' in o) {
+          const parts = o.set.split('/');
+          const underValue = parts.slice(1).some((_, i) => next.has(parts.slice(0, i + 1).join('/')));
+          const overDir = [...next.keys()].some((k) => k.startsWith(`${o.set}/`));
+          if (underValue || overDir) refused = true;
+          else next.set(o.set, utf8(o.value));
+        } else {
+          for (const k of [...next.keys()]) if (k === o.remove || k.startsWith(`${o.remove}/`)) next.delete(k);
+        }
+      }
+      // Each edit starts from the stored tree of the commit before.
+      const wrote = await store.update(async (tree) => {
+        for (const o of ops) {
+          if ('set' in o) await tree.set(o.set, o.value);
+          else await tree.remove(o.remove);
+        }
+      }).then(() => true, () => false);
+      assert.equal(wrote, !refused, JSON.stringify(ops));
+      if (wrote) model = next;
+    }
+    assert.equal(await (await store.tree()).hash(), encodeFromScratch(model));
+  }), { numRuns: 300 });
+});

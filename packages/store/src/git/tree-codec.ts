@@ -20,7 +20,7 @@ export function isTreeMode(m: string): m is TreeMode {
 /** Whether a name may be a tree entry: git's fsck refuses empty names, '.', '..', '.git' and names with '/' or NUL. */
 export function isValidEntryName(name: string): boolean {
   return (
-    name.length > 0 && name !== '.' && name !== '..' && name.toLowerCase() !== '.git' &&
+    name.length > 0 && name !== '.' && name !== '..' && (name.length !== 4 || name.toLowerCase() !== '.git') &&
     !name.includes('/') && !name.includes('\0')
   );
 }
@@ -72,6 +72,7 @@ export function encodeTree(entries: readonly TreeEntry[]): Uint8Array {
 /** encodeTree of entries already in git's order (compareEntries): the caller sorted them, and keeps them. */
 export function encodeSortedTree(sorted: readonly TreeEntry[]): Uint8Array {
   let size = 0;
+  let ascii = true;
   for (let i = 0; i < sorted.length; i++) {
     const e = sorted[i]!;
     if (!isValidEntryName(e.name)) {
@@ -80,14 +81,19 @@ export function encodeSortedTree(sorted: readonly TreeEntry[]): Uint8Array {
     if (i > 0 && sorted[i - 1]!.name === e.name) {
       throw new StoreError('invalid-object', `tree has two entries named "${e.name}"`, { name: e.name });
     }
-    size += e.mode.length + 1 + utf8Length(e.name) + 1 + 20;
+    const bytes = utf8Length(e.name);
+    if (bytes !== e.name.length) ascii = false;
+    size += e.mode.length + 1 + bytes + 1 + 20;
   }
   const out = new Uint8Array(size);
   let o = 0;
   for (const e of sorted) {
-    for (let j = 0; j < e.mode.length; j++) out[o++] = e.mode.charCodeAt(j);
+    const { mode, name } = e;
+    for (let j = 0; j < mode.length; j++) out[o++] = mode.charCodeAt(j);
     out[o++] = 0x20;
-    o += encoder.encodeInto(e.name, out.subarray(o)).written;
+    // Names are nearly always ASCII: copied code unit by code unit, without an encoder call each.
+    if (ascii) for (let j = 0; j < name.length; j++) out[o++] = name.charCodeAt(j);
+    else o += encoder.encodeInto(name, out.subarray(o)).written;
     out[o++] = 0;
     hexInto(e.id, out, o);
     o += 20;

@@ -22,8 +22,12 @@ export const AUTO_PACK_LIMIT = 16;
 /** A lock older than this was left by a process that died (a merge of small packs takes seconds at most). */
 const STALE_LOCK_MS = 10 * 60 * 1000;
 const LOCK_FILE = 'nymote-auto-pack.lock';
-/** The delta search batch of a merge (gc's is 4,096 objects and 32 MiB of bodies). */
-const MERGE_BATCH = { batchObjects: 512, batchBytes: 4 << 20 };
+/**
+ * The delta search of a merge: batches of 512 objects (gc's are 4,096 and 32 MiB of bodies), and only
+ * objects of 512 bytes or more (gc's smallest is 64), as the write path deltifies successive versions
+ * that large: small records and directories are copied as they are until gc.
+ */
+const MERGE_SEARCH = { batchObjects: 512, batchBytes: 4 << 20, minDeltaTarget: 512 };
 
 /**
  * How many of the smallest packs to merge, given every candidate's object count in ascending order: at
@@ -109,7 +113,7 @@ export class AutoPack {
       const chosen = candidates.slice(0, n);
       // Flushed to disk whatever the fsync option: deleting the old packs must never be durable first.
       // A small delta search batch: this runs beside the service, whose memory it must not double.
-      const { pack } = await repackAll(this.packs, chosen, this.loose, [], { fsync: true, ...MERGE_BATCH });
+      const { pack } = await repackAll(this.packs, chosen, this.loose, [], { fsync: true, ...MERGE_SEARCH });
       for (const old of chosen) if (old.name !== pack.name) deletePackFiles(old);
       await this.packs.rescan();
     } finally {

@@ -43,6 +43,12 @@ export interface RepackOptions {
    */
   batchObjects?: number;
   batchBytes?: number;
+  /**
+   * Smallest tree or blob searched for a delta (default 64 bytes); smaller ones, and whole entries
+   * copied from a pack, are copied as they are. Merges of small packs set it higher: they run beside
+   * the service, and would otherwise search the same small objects again at every merge.
+   */
+  minDeltaTarget?: number;
 }
 
 /** Objects smaller than this are stored whole (as writePack does): a delta saves little and costs a lookup per read. */
@@ -90,6 +96,7 @@ export async function repackAll(
   const say = options.onProgress ?? (() => {});
   const batchObjects = options.batchObjects ?? DEFAULT_BATCH_OBJECTS;
   const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+  const minDelta = options.minDeltaTarget ?? MIN_DELTA_TARGET;
   const stats: RepackStats = { reusedWhole: 0, reusedDeltas: 0, newDeltas: 0, writtenWhole: 0 };
 
   // Which pack supplies each id, decided before the header (it holds the count) is written.
@@ -164,7 +171,7 @@ export async function repackAll(
       say(`gc: copying ${state.pack.path} (${state.pack.index.count} objects)`);
       // The batch carries over from pack to pack, so that objects of many small packs (the write path
       // makes one per batch) are searched together; copyPack flushes it early if a delta needs a base in it.
-      await copyPack(state, states.slice(0, p), stream, stats, record, queue, flush);
+      await copyPack(state, states.slice(0, p), stream, stats, record, queue, flush, minDelta);
     }
     // Loose objects come listed by id, an order that puts no similar objects together. A first pass
     // writes commits and tags (never deltified) and notes a sort key of each tree and blob; the second
@@ -180,7 +187,7 @@ export async function repackAll(
       // Read and hash-checked: a corrupt object fails gc here, before anything is deleted.
       const o = await loose.read(id);
       if (!o) looseOffset[k] = GONE;
-      else if ((o.type === 'tree' || o.type === 'blob') && o.body.length >= MIN_DELTA_TARGET) {
+      else if ((o.type === 'tree' || o.type === 'blob') && o.body.length >= minDelta) {
         key[k] = ((o.type === 'tree' ? 0 : 0x80000000) | (similarityKey(o.body) >>> 1)) >>> 0;
         size[k] = o.body.length;
         searchable.push(k);
@@ -229,6 +236,7 @@ async function copyPack(
   record: (state: PackState, slot: number, offset: number, crc: number, depth: number) => void,
   queue: (obj: Pending['obj'], state: PackState, slot: number) => void,
   flush: () => void,
+  minDelta: number,
 ): Promise<void> {
   const { pack, mine } = state;
   const n = pack.index.count;
@@ -282,7 +290,7 @@ async function copyPack(
     }
     const type = TYPE_BY_CODE[e.code];
     if (type) {
-      if ((type === 'tree' || type === 'blob') && !isBase[r] && e.size >= MIN_DELTA_TARGET) {
+      if ((type === 'tree' || type === 'blob') && !isBase[r] && e.size >= minDelta) {
         queue({ id, type, body: inflateEntry(e, pack, id) }, state, r);
         continue;
       }
