@@ -1,9 +1,12 @@
 // The packs commits leave (one per write) are merged as they pile up, geometrically, and git reads the result.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUTO_PACK_LIMIT, planMerge } from '../src/backend/fs/auto-pack.js';
+import { LooseObjects } from '../src/backend/fs/loose-objects.js';
+import { PackSet } from '../src/backend/fs/packs.js';
+import { repackAll } from '../src/backend/fs/repack.js';
 import { openStore } from '../src/node.js';
 import { git, tempDir } from './helpers/git.js';
 
@@ -112,6 +115,31 @@ test('gc after merges packs everything into one pack that git verifies', async (
     await store.close();
     git(['--git-dir', repo, 'fsck', '--strict', '--no-dangling']);
     git(['--git-dir', repo, 'verify-pack', join(repo, 'objects', 'pack', readdirSync(join(repo, 'objects', 'pack')).find((n) => n.endsWith('.idx'))!)]);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a merge copies the packs earlier merges made as they are, searching only the new ones for deltas', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const packDir = join(dir, 'objects', 'pack');
+    mkdirSync(packDir, { recursive: true });
+    const set = new PackSet(packDir, { readExternal: async () => undefined, onWarning: () => {} });
+    const loose = new LooseObjects(join(dir, 'objects'), false);
+    // Two packs of similar blobs of 2 KB: each blob would be a delta of another.
+    const line = (i: number, v: number) => `line ${i} of a long enough text that deltas are worth it, version ${v}\n`;
+    const blobs = (v: number) => Array.from({ length: 20 }, (_, k) => ({
+      type: 'blob' as const, body: new TextEncoder().encode(Array.from({ length: 30 }, (_, i) => line(i, i === k ? v + 1 : v)).join('')),
+    }));
+    const a = set.writeSmall(blobs(1));
+    const b = set.writeSmall(blobs(2));
+    const fresh = await repackAll(set, [a, b], loose, [], { fsync: false, minDeltaTarget: 512 });
+    assert.ok(fresh.stats.newDeltas >= 30, JSON.stringify(fresh.stats));
+    const again = await repackAll(set, [a, b], loose, [], { fsync: false, minDeltaTarget: 512, searched: () => true });
+    assert.equal(again.stats.newDeltas, 0, JSON.stringify(again.stats));
+    assert.equal(again.stats.reusedWhole, 40);
+    await set.close();
   } finally {
     cleanup();
   }

@@ -14,7 +14,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFileSync, errnoCode, isNotFound, removeQuietly } from './files.js';
 import type { LooseObjects } from './loose-objects.js';
-import { deletePackFiles, isKept, type PackSet } from './packs.js';
+import { deletePackFiles, isKept, type PackFile, type PackSet } from './packs.js';
 import { repackAll } from './repack.js';
 
 /** Packs beyond this many start a merge (git's gc.autoPackLimit is 50; ours are small and many). */
@@ -50,6 +50,8 @@ export class AutoPack {
   private running: Promise<void> | undefined;
   private again = false;
   private paused = 0;
+  /** The packs this process's merges made: their objects were searched for deltas once already. */
+  private readonly merged = new Set<string>();
 
   constructor(
     private readonly packs: PackSet,
@@ -113,8 +115,13 @@ export class AutoPack {
       const chosen = candidates.slice(0, n);
       // Flushed to disk whatever the fsync option: deleting the old packs must never be durable first.
       // A small delta search batch: this runs beside the service, whose memory it must not double.
-      const { pack } = await repackAll(this.packs, chosen, this.loose, [], { fsync: true, ...MERGE_SEARCH });
-      for (const old of chosen) if (old.name !== pack.name) deletePackFiles(old);
+      const searched = (p: PackFile): boolean => this.merged.has(p.name);
+      const { pack } = await repackAll(this.packs, chosen, this.loose, [], { fsync: true, ...MERGE_SEARCH, searched });
+      for (const old of chosen) {
+        this.merged.delete(old.name);
+        if (old.name !== pack.name) deletePackFiles(old);
+      }
+      this.merged.add(pack.name);
       await this.packs.rescan();
     } finally {
       removeQuietly(lock);

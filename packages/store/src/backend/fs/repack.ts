@@ -49,6 +49,11 @@ export interface RepackOptions {
    * the service, and would otherwise search the same small objects again at every merge.
    */
   minDeltaTarget?: number;
+  /**
+   * Packs whose whole entries were searched for deltas already (merges made them): those are copied
+   * as they are, so that an object no delta was found for is not searched again at every merge.
+   */
+  searched?: (pack: PackFile) => boolean;
 }
 
 /** Objects smaller than this are stored whole (as writePack does): a delta saves little and costs a lookup per read. */
@@ -171,7 +176,8 @@ export async function repackAll(
       say(`gc: copying ${state.pack.path} (${state.pack.index.count} objects)`);
       // The batch carries over from pack to pack, so that objects of many small packs (the write path
       // makes one per batch) are searched together; copyPack flushes it early if a delta needs a base in it.
-      await copyPack(state, states.slice(0, p), stream, stats, record, queue, flush, minDelta);
+      const search = options.searched?.(state.pack) ? Infinity : minDelta;
+      await copyPack(state, states.slice(0, p), stream, stats, record, queue, flush, search);
     }
     // Loose objects come listed by id, an order that puts no similar objects together. A first pass
     // writes commits and tags (never deltified) and notes a sort key of each tree and blob; the second
