@@ -27,10 +27,9 @@ export interface WritePackOptions {
   /** Store trees and blobs as deltas against similar ones when that is smaller (default false). */
   deltas?: boolean;
   /**
-   * Without `deltas`: store a tree or blob as a delta against the previous object of the batch with the
+   * Without `deltas`: store a tree or blob as a delta against the next object of the batch with the
    * same type and path hint when they differ in one run of bytes (editDelta). No search: this is the
-   * write path's case, successive versions of a directory in the commits of one batch, as git
-   * fast-import deltifies each version of a path against the one before.
+   * write path's case, successive versions of a directory in the commits of one batch.
    */
   successive?: boolean;
   /** How many preceding candidates each object is compared with (default 10). */
@@ -142,24 +141,28 @@ interface DeltaPlan {
 /** Smaller successive versions are stored whole: the delta would save little and cost a base lookup on read. */
 const MIN_SUCCESSIVE = 512;
 /**
- * Longest chain of successive deltas: reading the newest version applies every delta down to a whole
- * one (the readers' base cache makes that once), and the next version after the cap starts a new chain.
+ * Longest chain of successive deltas: reading an old version applies every delta up to a whole one (the
+ * readers' base cache makes that once), and past the cap an older version starts a new chain.
  */
 const SUCCESSIVE_DEPTH = 16;
 
-/** planDeltas' counterpart for `successive`: each named object against the last one of its name. */
+/**
+ * planDeltas' counterpart for `successive`. Each named object is a delta on the next version of its
+ * name in the batch, and the last version is whole: as git packs history, the newest version (the one
+ * read most, the head's) costs no delta to read, and older ones are reconstructed from newer ones.
+ */
 function planSuccessive(uniques: readonly Unique[]): DeltaPlan {
   const n = uniques.length;
   const base = new Int32Array(n).fill(-1);
   const depth = new Uint8Array(n);
   const delta: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(n);
-  const last = new Map<string, number>();
-  for (let u = 0; u < n; u++) {
+  const newer = new Map<string, number>();
+  for (let u = n - 1; u >= 0; u--) {
     const o = uniques[u]!;
     if (o.name === undefined || o.body.length < MIN_SUCCESSIVE || (o.type !== 'tree' && o.type !== 'blob')) continue;
     const key = `${o.type} ${o.name}`;
-    const b = last.get(key);
-    last.set(key, u);
+    const b = newer.get(key);
+    newer.set(key, u);
     if (b === undefined || depth[b]! >= SUCCESSIVE_DEPTH) continue;
     const d = editDelta(uniques[b]!.body, o.body);
     if (!d) continue;
