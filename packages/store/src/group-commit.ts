@@ -16,10 +16,11 @@ const nextTurn: (fn: () => void) => void = typeof setImmediate === 'function' ? 
 
 /**
  * After a group of several writes, a branch counts as written by several writers at once for this long
- * (ms), and the first write of a new group then waits GATHER_MS for others before it starts: the
- * writers of the last group (IMAP sessions, say) are about to send their next writes, each after the
- * answer to its last one, and joining this group costs them far less than a group of their own. A lone
- * writer never waits: its groups have one write.
+ * (ms), and the first write of a new group then waits for others before it starts: GATHER_MS, or less
+ * once as many have come as the largest group of that time had. The writers of the last group (IMAP
+ * sessions, say) are about to send their next writes, each after the answer to its last one, and
+ * joining this group costs them far less than a group of their own. A lone writer never waits: its
+ * groups have one write.
  */
 const SHARED_MS = 100;
 const GATHER_MS = 1;
@@ -52,8 +53,10 @@ type Outcome = { ok: true; value: UpdateResult<unknown> } | { ok: false; error: 
 /** The queue of writes to each branch (by ref) of one store; a branch with a queue has a writer running. */
 export class GroupCommitter {
   private readonly queues = new Map<string, UpdateJob[]>();
-  /** When each branch last had a group of several writes (performance.now()). */
-  private readonly sharedAt = new Map<string, number>();
+  /** When each branch last had a group of several writes (performance.now()), and its largest group since. */
+  private readonly shared = new Map<string, { at: number; writers: number }>();
+  /** Branches whose next group is gathering: called once as many writes as expected have come. */
+  private readonly gathered = new Map<string, () => void>();
 
   constructor(private readonly target: GroupTarget) {}
 
@@ -61,6 +64,7 @@ export class GroupCommitter {
     const queue = this.queues.get(ref);
     if (queue) {
       queue.push(job as UpdateJob);
+      if (queue.length >= (this.shared.get(ref)?.writers ?? Infinity)) this.gathered.get(ref)?.();
       return;
     }
     this.queues.set(ref, [job as UpdateJob]);
@@ -69,8 +73,8 @@ export class GroupCommitter {
 
   private async drain(ref: string, branch: string): Promise<void> {
     const queue = this.queues.get(ref)!;
-    const shared = this.sharedAt.get(ref);
-    if (shared !== undefined && performance.now() - shared < SHARED_MS) await new Promise((resolve) => setTimeout(resolve, GATHER_MS));
+    const shared = this.shared.get(ref);
+    if (shared !== undefined && performance.now() - shared.at < SHARED_MS) await this.gather(ref);
     // Writes asked for in the same turn as this first one join it.
     else await Promise.resolve();
     for (let first = true; queue.length > 0; first = false) {
@@ -78,7 +82,14 @@ export class GroupCommitter {
       // is synchronous and held them back) add their writes to the next group instead of the one after.
       if (!first) await new Promise<void>(nextTurn);
       const jobs = queue.splice(0, MAX_GROUP);
-      if (jobs.length > 1) this.sharedAt.set(ref, performance.now());
+      if (jobs.length > 1) {
+        // The expected number only grows while writes keep coming: a smaller group (some writers were
+        // late, or busy with a read) must not make the next one start before they are back.
+        const last = this.shared.get(ref);
+        const now = performance.now();
+        const writers = last !== undefined && now - last.at < SHARED_MS ? Math.max(last.writers, jobs.length) : jobs.length;
+        this.shared.set(ref, { at: now, writers });
+      }
       let outcomes: Outcome[];
       try {
         outcomes = await this.commitGroup(ref, branch, jobs);
@@ -92,6 +103,19 @@ export class GroupCommitter {
       });
     }
     this.queues.delete(ref);
+  }
+
+  /** Resolves after GATHER_MS, or as soon as submit() has queued the expected number of writes. */
+  private gather(ref: string): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.gathered.delete(ref);
+        resolve();
+      };
+      const timer = setTimeout(done, GATHER_MS);
+      this.gathered.set(ref, done);
+    });
   }
 
   /**
