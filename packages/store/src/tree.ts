@@ -398,11 +398,11 @@ export class Tree {
       if (n.t === 'stored') return { name, mode: n.mode, id: n.id };
       if (n.t === 'blob') {
         const id = this.objects.store.hash('blob', n.bytes);
-        batch.push({ type: 'blob', body: n.bytes, id, name: path === '' ? name : `${path}/${name}` });
+        batch.push({ type: 'blob', body: n.bytes, id, name: joinKey(path, name) });
         blobs.push({ name, node: n, id });
         return { name, mode: n.mode, id };
       }
-      const id = await this.encodeDir(n, batch, written, path === '' ? name : `${path}/${name}`);
+      const id = await this.encodeDir(n, batch, written, joinKey(path, name));
       return id === undefined ? undefined : { name, mode: '40000', id };
     };
     const stored = entryList(dir.stored);

@@ -59,7 +59,7 @@ test('the packs of group commits are merged as they pile up; git checks the resu
   }
 });
 
-test('a group commit stores each version of a large directory as a delta on the one before', async () => {
+test('a group commit stores each version of a large directory as a delta on the next one', async () => {
   const { dir, cleanup } = tempDir();
   try {
     const repo = join(dir, 'r.git');

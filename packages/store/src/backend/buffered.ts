@@ -33,7 +33,7 @@ export class BufferedObjects implements ObjectStore {
   }
   private add(o: BatchObject): ObjectId {
     const id = o.id ?? this.hash(o.type, o.body);
-    if (!this.pending.has(id)) this.pending.set(id, o.name === undefined ? { id, type: o.type, body: o.body } : { id, type: o.type, body: o.body, name: o.name });
+    if (!this.pending.has(id)) this.pending.set(id, { ...o, id });
     return id;
   }
   /** Stores everything pending in the inner store, as one batch. */

@@ -159,9 +159,8 @@ export class FsObjects implements ObjectStore {
       const id = ids[i]!;
       if (queued.has(id) || this.knownStored(id)) continue;
       queued.add(id);
-      const { type, body, name } = objects[i]!;
-      fresh.push(name === undefined ? { id, type, body } : { id, type, body, name });
-      bytes += body.length;
+      fresh.push({ ...objects[i]!, id });
+      bytes += objects[i]!.body.length;
     }
     if (fresh.length > 0) await yieldIfBusy();
     if (fresh.length >= this.options.packThreshold) {
