@@ -5,7 +5,7 @@ import { git, lines } from './git-cli.js';
 import { diskFs, isoKeyLog } from './iso/contender.js';
 import { openDiskStore } from './ours.js';
 import { historyRepo } from './repos.js';
-import { median, timed } from './timing.js';
+import { steadyMedian, timed } from './timing.js';
 import type { Benchmark } from './types.js';
 
 async function oursKeyLog(dir: string): Promise<string[]> {
@@ -23,11 +23,10 @@ export const keyHistoryBench: Benchmark = {
     const dir = await historyRepo(ctx);
     const changes = Math.ceil(n / every);
     ctx.progress('key-history: ours');
-    await oursKeyLog(dir); // warm-up
-    const ours = await median(ctx.sizes.reps, () => timed(() => oursKeyLog(dir)));
+    const ours = await steadyMedian(ctx.sizes.reps, () => timed(() => oursKeyLog(dir)));
     expectSame('commits that changed the key', changes, ours.value.length, 'store.log({ key })');
     ctx.progress('key-history: git');
-    const gitLog = await median(ctx.sizes.reps, async () => {
+    const gitLog = await steadyMedian(ctx.sizes.reps, async () => {
       const r = await git(['log', '--format=%H', 'refs/heads/main', '--', HOT_KEY], { gitDir: dir });
       return { ms: r.ms, value: lines(r.stdout) };
     });

@@ -4,7 +4,7 @@ import { git, lines } from './git-cli.js';
 import { diskFs, isoListFilesPrefix, isoWalkPrefix } from './iso/contender.js';
 import { LAYOUTS } from './layouts.js';
 import { openDiskStore } from './ours.js';
-import { median, timed } from './timing.js';
+import { steadyMedian, timed } from './timing.js';
 import type { Benchmark, Row } from './types.js';
 
 const PREFIX = 'k';
@@ -28,15 +28,14 @@ export const readListBench: Benchmark = {
     for (const layout of LAYOUTS) {
       const dir = await layout.repo(ctx);
       ctx.progress(`read-list (${layout.name})`);
-      await oursKeys(dir); // warm-up
-      const ours = await median(ctx.sizes.reps, () => timed(() => oursKeys(dir)));
+      const ours = await steadyMedian(ctx.sizes.reps, () => timed(() => oursKeys(dir)));
       const keys = sorted(ours.value.map((e) => e.key));
       expectSame('key count', n, keys.length, 'Tree.keys');
-      const isoWalk = await median(ctx.sizes.reps, () => timed(() => isoWalkPrefix(diskFs, dir, PREFIX)));
+      const isoWalk = await steadyMedian(ctx.sizes.reps, () => timed(() => isoWalkPrefix(diskFs, dir, PREFIX)));
       expectSame('keys', keys, sorted(isoWalk.value.map((e) => e.path)), 'isomorphic-git walk');
-      const isoList = await median(ctx.sizes.reps, () => timed(() => isoListFilesPrefix(diskFs, dir, PREFIX)));
+      const isoList = await steadyMedian(ctx.sizes.reps, () => timed(() => isoListFilesPrefix(diskFs, dir, PREFIX)));
       expectSame('keys', keys, sorted(isoList.value), 'isomorphic-git listFiles');
-      const lsTree = await median(ctx.sizes.reps, async () => {
+      const lsTree = await steadyMedian(ctx.sizes.reps, async () => {
         const r = await git(['ls-tree', '-r', 'refs/heads/main', '--', PREFIX], { gitDir: dir });
         return { ms: r.ms, value: lines(r.stdout) };
       });

@@ -4,7 +4,7 @@ import { git, lines } from './git-cli.js';
 import { diskFs, isoLog } from './iso/contender.js';
 import { LAYOUTS } from './layouts.js';
 import { openDiskStore } from './ours.js';
-import { median, timed } from './timing.js';
+import { steadyMedian, timed } from './timing.js';
 import type { Benchmark, Row } from './types.js';
 
 async function oursLog(dir: string): Promise<string[]> {
@@ -23,17 +23,16 @@ export const readLogBench: Benchmark = {
     for (const layout of LAYOUTS) {
       const dir = await layout.repo(ctx);
       ctx.progress(`read-log (${layout.name})`);
-      await oursLog(dir); // warm-up
-      const ours = await median(ctx.sizes.reps, () => timed(() => oursLog(dir)));
+      const ours = await steadyMedian(ctx.sizes.reps, () => timed(() => oursLog(dir)));
       expectSame('commit count', n, ours.value.length, 'store.log');
-      const iso = await median(ctx.sizes.reps, () => timed(() => isoLog(diskFs, dir)));
+      const iso = await steadyMedian(ctx.sizes.reps, () => timed(() => isoLog(diskFs, dir)));
       expectSame('log', ours.value, iso.value, 'isomorphic-git log');
-      const gitLog = await median(ctx.sizes.reps, async () => {
+      const gitLog = await steadyMedian(ctx.sizes.reps, async () => {
         const r = await git(['log', '--format=%H', 'refs/heads/main'], { gitDir: dir });
         return { ms: r.ms, value: lines(r.stdout) };
       });
       expectSame('log', ours.value, gitLog.value, 'git log');
-      const revList = await median(ctx.sizes.reps, async () => {
+      const revList = await steadyMedian(ctx.sizes.reps, async () => {
         const r = await git(['rev-list', '--count', 'refs/heads/main'], { gitDir: dir });
         return { ms: r.ms, value: Number(r.stdout.toString().trim()) };
       });

@@ -37,7 +37,7 @@ export async function header(options: Options, loadAtStart: readonly number[], c
     '',
     `node ${process.version} · git ${await gitVersion()} · isomorphic-git ${isoGitVersion()} · ${platform()} ${arch()} · ${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length} · repositories in ${tmpdir()}${createCostUs === undefined ? '' : ` (creating and renaming a small file there: ${createCostUs} µs)`} · load average ${loadAtStart.map((l) => l.toFixed(1)).join(' ')} at start, ${loadavg().map((l) => l.toFixed(1)).join(' ')} at end`,
     `Sizes: ${s.commits.toLocaleString('en-US')} commits (benchmarks 1–2), ${s.historyCommits.toLocaleString('en-US')} commits with every ${s.historyEvery}th changing the key (3), ${s.rssKeys.toLocaleString('en-US')} keys (4). ` +
-      `Wall-clock times; reads are the median of ${s.reps} run${s.reps === 1 ? '' : 's'}. "Ours vs peer" is peer time ÷ our time. ` +
+      `Wall-clock times; reads are the median of ${s.reps} run${s.reps === 1 ? '' : 's'} (listings, logs and key histories: after one warm-up run each, at least ${s.reps} runs and as many as fit in 300 ms). "Ours vs peer" is peer time ÷ our time. ` +
       'Every contender wrote identical commits (same head id) and read identical results; the run fails otherwise.',
     '',
   ].join('\n');

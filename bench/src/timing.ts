@@ -13,6 +13,28 @@ export async function median<T>(reps: number, fn: () => Promise<{ ms: number; va
   return runs[(runs.length - 1) >> 1]!;
 }
 
+/** Measured time a short task is sampled for (see steadyMedian). */
+const SAMPLE_MS = 300;
+
+/**
+ * The median of a task of a few milliseconds, where five runs are mostly JIT warm-up and young-GC
+ * noise: one discarded warm-up run, then at least `reps` runs and as many as fit in SAMPLE_MS (at most
+ * 20 × reps). Every contender of a row is sampled the same way.
+ */
+export async function steadyMedian<T>(reps: number, fn: () => Promise<{ ms: number; value: T }>): Promise<{ ms: number; value: T }> {
+  await fn();
+  const runs: { ms: number; value: T }[] = [];
+  let spent = 0;
+  const most = 20 * Math.max(1, reps);
+  while (runs.length < Math.max(1, reps) || (spent < SAMPLE_MS && runs.length < most)) {
+    const r = await fn();
+    runs.push(r);
+    spent += r.ms;
+  }
+  runs.sort((a, b) => a.ms - b.ms);
+  return runs[(runs.length - 1) >> 1]!;
+}
+
 export function formatMs(ms: number): string {
   if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
   if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
