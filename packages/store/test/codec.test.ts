@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeCommit, decodeCommit, type Commit } from '../src/git/commit-codec.js';
 import { encodeTree, decodeTree, type TreeEntry } from '../src/git/tree-codec.js';
-import { hashObject } from '../src/git/object.js';
+import { frame, hashObject } from '../src/git/object.js';
+import { hashObjectFast, nodeSha1 } from '../src/backend/fs/hash.js';
 import { portableSha1 } from '../src/git/sha1.js';
 import { concat as concatBytes, utf8 } from '../src/git/bytes.js';
 import { EMPTY_TREE_ID } from '../src/tree.js';
@@ -13,6 +14,19 @@ test('blob ids equal git hash-object', () => {
   for (const text of ['', 'hello\n', 'ünïcødé ✓', 'x'.repeat(100_000)]) {
     const ours = hashObject(portableSha1, 'blob', utf8(text));
     assert.equal(ours, git(['hash-object', '--stdin'], { input: text }).trim());
+  }
+});
+
+test("the on-disk backend's fast ids equal git hash-object, small (one buffer reused) and big (streamed)", () => {
+  // Sizes around the framing buffer's first size and around the one-shot limit; a big one between two
+  // small ones checks that the reused buffer holds nothing over.
+  for (const n of [0, 5, 4090, 5000, 65_536, 65_537, 200_000, 3]) {
+    const text = 'ab\n'.repeat(Math.ceil(n / 3)).slice(0, n);
+    for (const type of ['blob', 'commit'] as const) {
+      const expected = git(['hash-object', '-t', type, '--literally', '--stdin'], { input: text }).trim();
+      assert.equal(hashObjectFast(type, utf8(text)), expected, `${type} of ${n} bytes`);
+      assert.equal(nodeSha1(frame(type, utf8(text))), expected, `nodeSha1 of the framed ${type}`);
+    }
   }
 });
 

@@ -171,10 +171,13 @@ describe('pack reuse when serving git', () => {
     noBitmap = await serveRepo(walked);
   });
 
-  /** Our handler over `dir`, with deltas off: every delta a client gets was copied, none computed. */
-  async function serveRepo(dir: string): Promise<{ store: Store; server: Server; url: string }> {
+  /**
+   * Our handler over `dir`, with deltas off unless asked: every delta a client gets was copied, none
+   * computed. (With deltas on, a clone of a whole pack sends the pack file as it is.)
+   */
+  async function serveRepo(dir: string, deltas = false): Promise<{ store: Store; server: Server; url: string }> {
     const s = await openStore(dir, {});
-    const handler = createGitHttpHandler({ store: s, deltas: false, packCacheBytes: 0 });
+    const handler = createGitHttpHandler({ store: s, deltas, packCacheBytes: 0 });
     const srv = createServer((req, res) => void handler(req, res, (req.url ?? '/').slice(4) || '/'));
     await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
     return { store: s, server: srv, url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/git` };
@@ -365,6 +368,86 @@ describe('pack reuse when serving git', () => {
     } finally {
       await s.close();
     }
+  });
+
+  describe('a clone of a whole pack', () => {
+    /** A copy of the served repository, served with deltas on, closed by the test. */
+    async function served(name: string, change?: (repo: string) => void) {
+      const d = tempDir(`nymote-verbatim-${name}-`);
+      cleanups.push(d.cleanup);
+      const repo = join(d.dir, 'r.git');
+      cpSync(src, repo, { recursive: true });
+      change?.(repo);
+      const s = await serveRepo(repo, true);
+      return {
+        ...s, dir: d.dir, repo,
+        close: async () => {
+          s.server.closeAllConnections();
+          await new Promise((resolve) => s.server.close(resolve));
+          await s.store.close();
+        },
+      };
+    }
+
+    for (const version of [0, 2]) {
+      test(`git clone (protocol v${version}) receives the stored pack byte for byte, tag included`, async () => {
+        const s = await served(`v${version}`);
+        try {
+          const dest = join(s.dir, 'clone.git');
+          const { stderr } = await gitAsync(home, ['-c', `protocol.version=${version}`, 'clone', '--progress', '--bare', s.url, dest]);
+          assert.match(stderr, /sent as it is/);
+          git(['fsck', '--strict', '--no-dangling'], { cwd: dest });
+          assert.equal(git(['rev-parse', 'refs/tags/v1'], { cwd: dest }).trim(), git(['rev-parse', 'refs/tags/v1'], { cwd: src }).trim());
+          // git names a received pack by its checksum: the same name is the same bytes.
+          assert.deepEqual(packFiles(dest).map((f) => f.split('/').pop()), packFiles(src).map((f) => f.split('/').pop()));
+          assert.ok(readFileSync(packFiles(dest)[0]!).equals(readFileSync(packFiles(src)[0]!)));
+        } finally {
+          await s.close();
+        }
+      });
+    }
+
+    test('a tag made after the pack, or a want of part of the pack: the pack is built, and the clone is complete', async () => {
+      const s = await served('partial', (repo) => {
+        git(['-c', 'user.name=T', '-c', 'user.email=t@x', 'tag', '-a', '-m', 'later', 'v2', 'refs/heads/main'], { cwd: repo });
+      });
+      try {
+        const objects = s.store.objects.store;
+        const v1 = git(['rev-parse', 'refs/tags/v1'], { cwd: s.repo }).trim();
+        const v2 = git(['rev-parse', 'refs/tags/v2'], { cwd: s.repo }).trim();
+        assert.ok(await objects.verbatimPack!([newHead, v1]), 'the pack holds the history and v1');
+        assert.equal(await objects.verbatimPack!([newHead]), undefined, 'the pack holds v1 too');
+        assert.equal(await objects.verbatimPack!([newHead, v1, v2]), undefined, 'v2 is a loose object');
+        assert.equal(await objects.verbatimPack!([oldHead]), undefined, 'older history: part of the pack');
+        const dest = join(s.dir, 'clone.git');
+        const { stderr } = await gitAsync(home, ['clone', '--progress', '--bare', s.url, dest]);
+        assert.doesNotMatch(stderr, /sent as it is/);
+        git(['fsck', '--strict', '--no-dangling'], { cwd: dest });
+        assert.equal(git(['rev-parse', 'refs/tags/v2'], { cwd: dest }).trim(), v2);
+      } finally {
+        await s.close();
+      }
+    });
+
+    test('a damaged pack file fails the clone with an error naming it, before its trailer is sent', async () => {
+      let packPath = '';
+      const s = await served('damaged', (repo) => {
+        packPath = packFiles(repo)[0]!;
+        const bytes = readFileSync(packPath);
+        bytes[bytes.length >> 1]! ^= 0x55;
+        writeFileSync(packPath, bytes);
+      });
+      try {
+        const dest = join(s.dir, 'clone.git');
+        await assert.rejects(gitAsync(home, ['clone', '--bare', s.url, dest]), (e: Error) => {
+          assert.match(e.message, /corrupt|hash/i);
+          assert.ok(e.message.includes(packPath.split('/').pop()!), e.message);
+          return true;
+        });
+      } finally {
+        await s.close();
+      }
+    });
   });
 
   describe('raw entries', () => {

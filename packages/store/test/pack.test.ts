@@ -13,6 +13,8 @@ import {
   type PackIndexEntry, type RandomAccess,
 } from '../src/git/pack/index.js';
 import { nodeZlib } from '../src/backend/fs/zlib.js';
+import { parseEntryHeader } from '../src/git/pack/entry-header.js';
+import { unstoredZlibPrefix } from '../src/git/stored-zlib.js';
 import type { RawObject, Sha1 } from '../src/git/object.js';
 import type { ObjectId } from '../src/git/id.js';
 import { isStoreError, type StoreErrorCode } from '../src/errors.js';
@@ -497,7 +499,19 @@ describe('deltas', () => {
         objects.push({ type: 'tree', body, name: 'mail/boxes/INBOX/0' }, { type: 'blob', body: Buffer.from(`{"n":${v}}`), name: 'meta.json' });
       }
       const plain = writePack(objects, { zlib: nodeZlib, sha1, level: 1 });
-      const written = writePack(objects, { zlib: nodeZlib, sha1, level: 1, successive: true });
+      // As a group commit writes it: entries under 512 bytes (the deltas, the small blobs) stored uncompressed.
+      const written = writePack(objects, { zlib: nodeZlib, sha1, level: 1, successive: true, storeBelow: 512 });
+      const index = PackIndex.parse(written.index, 'successive.idx');
+      let storedEntries = 0;
+      for (let i = 0; i < index.count; i++) {
+        const at = index.offsetAt(i);
+        const head = parseEntryHeader(written.pack, at, at, (why) => new Error(why))!;
+        const isStored = unstoredZlibPrefix(written.pack.subarray(at + head.length)) !== undefined;
+        assert.equal(isStored, head.size < 512, `entry at ${at} of ${head.size} bytes`);
+        if (isStored) storedEntries++;
+      }
+      // 40 small blobs and most of the directory's versions, as deltas; its whole versions are compressed.
+      assert.ok(storedEntries >= 70, `${storedEntries} stored entries`);
       assert.ok(written.pack.length < plain.pack.length / 5, `${written.pack.length} vs ${plain.pack.length}`);
       git(['init', '-q', '--bare', tmp.dir]);
       const packPath = join(tmp.dir, 'objects', 'pack', `pack-${written.checksum}.pack`);

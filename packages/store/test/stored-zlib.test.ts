@@ -4,8 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adler32, storedZlib, storedZlibLength, unstoredZlib } from '../src/backend/fs/stored-zlib.js';
+import { adler32, storedZlib, storedZlibLength, unstoredZlib, unstoredZlibPrefix } from '../src/git/stored-zlib.js';
 import { initRepository } from '../src/backend/fs/index.js';
+import { nodeZlib } from '../src/backend/fs/zlib.js';
 import { utf8 } from '../src/git/bytes.js';
 import { constants, deflateSync, inflateSync } from 'node:zlib';
 import { git, tempDir } from './helpers/git.js';
@@ -49,6 +50,24 @@ test('zlib level 0 output is read without zlib; compressed or damaged streams ar
   assert.equal(unstoredZlib(good.subarray(0, good.length - 2)), undefined, 'truncated');
   assert.equal(unstoredZlib(Buffer.concat([good, Buffer.from([0])])), undefined, 'trailing bytes');
   assert.equal(unstoredZlib(new Uint8Array(0)), undefined, 'empty');
+});
+
+test('a stored stream followed by other bytes reads back with its length, as pack entries are read', () => {
+  const good = storedZlib('', bytes(700));
+  const followed = Buffer.concat([good, Buffer.from('next entry')]);
+  const r = unstoredZlibPrefix(followed)!;
+  assert.equal(r.consumed, good.length);
+  assert.deepEqual(Buffer.from(r.content), Buffer.from(bytes(700)));
+  assert.equal(unstoredZlib(followed), undefined, 'the whole-buffer reader still refuses trailing bytes');
+  assert.equal(unstoredZlibPrefix(good.subarray(0, good.length - 1)), undefined, 'truncated checksum');
+  assert.equal(unstoredZlibPrefix(deflateSync(bytes(700))), undefined, 'compressed: left to zlib');
+  // nodeZlib.inflate takes both kinds, and its result is a copy, not a view into the pack's bytes.
+  for (const stream of [followed, Buffer.concat([deflateSync(bytes(700)), Buffer.from('next')])]) {
+    const { out, consumed } = nodeZlib.inflate(stream, 700);
+    assert.deepEqual(Buffer.from(out), Buffer.from(bytes(700)));
+    assert.equal(consumed, stream.length - (stream === followed ? 10 : 4));
+    assert.notEqual(out.buffer, stream.buffer);
+  }
 });
 
 test('small loose objects are stored uncompressed, big ones deflated; git reads both', async () => {

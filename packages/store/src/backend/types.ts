@@ -52,10 +52,25 @@ export interface ObjectStore {
    */
   reachableObjects?(wants: readonly ObjectId[]): Promise<{ id: ObjectId; type: ObjectType }[] | undefined>;
   /**
+   * A stored pack that holds exactly the objects `wants` reach (commits, or annotated tags of commits),
+   * known from its bitmap: a clone of a repository packed by gc is then that file as it is, as git's
+   * upload-pack sends it. Optional; undefined when no pack fits.
+   */
+  verbatimPack?(wants: readonly ObjectId[]): Promise<VerbatimPack | undefined>;
+  /**
    * Checks containers that reads trust without re-checking (pack and index checksums, CRCs), each
    * problem naming its file. Optional: a backend without such containers has nothing to add to fsck.
    */
   verifyStorage?(onProgress?: (file: string) => void): Promise<{ file: string; message: string }[]>;
+}
+
+/** A stored pack sent as it is (see ObjectStore.verbatimPack). */
+export interface VerbatimPack {
+  /** How many objects it holds. */
+  readonly objects: number;
+  has(id: ObjectId): boolean;
+  /** Its bytes, trailer included; fails (corrupt-pack, naming the file) when they do not match its checksum. */
+  contents(): AsyncIterable<Uint8Array>;
 }
 
 /** A packed object's place: the entries of one pack share `pack`. */

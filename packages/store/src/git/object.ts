@@ -66,3 +66,28 @@ function headerType(bytes: Uint8Array, length: number): ObjectType | undefined {
 export function hashObject(sha1: Sha1, type: ObjectType, body: Uint8Array): ObjectId {
   return sha1(frame(type, body));
 }
+
+/**
+ * Object ids through a one-shot Sha1, framing each object in one reused buffer: a fresh
+ * "<type> <size>\0<body>" array per object is most of the garbage that hashing many small objects
+ * makes. Not reentrant across awaits (ids are computed synchronously).
+ */
+export class FramingHasher {
+  private scratch = new Uint8Array(4096);
+  constructor(private readonly sha1: Sha1) {}
+
+  id(type: ObjectType, body: Uint8Array): ObjectId {
+    // The header is ASCII: written byte by byte, it costs no TextEncoder call and no array.
+    const size = String(body.length);
+    const n = type.length + size.length + 2 + body.length;
+    if (n > this.scratch.length) this.scratch = new Uint8Array(Math.max(n, this.scratch.length * 2));
+    const out = this.scratch;
+    let p = 0;
+    for (let i = 0; i < type.length; i++) out[p++] = type.charCodeAt(i);
+    out[p++] = 0x20;
+    for (let i = 0; i < size.length; i++) out[p++] = size.charCodeAt(i);
+    out[p++] = 0;
+    out.set(body, p);
+    return this.sha1(out.subarray(0, n));
+  }
+}

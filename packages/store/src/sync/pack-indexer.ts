@@ -6,7 +6,7 @@
  */
 import { concat, fromHex, toHex } from '../git/bytes.js';
 import type { ObjectId } from '../git/id.js';
-import type { ObjectType, RawObject, Sha1 } from '../git/object.js';
+import { FramingHasher, type ObjectType, type RawObject, type Sha1 } from '../git/object.js';
 import { applyDelta } from '../git/pack/delta.js';
 import { encodePackIndex, type PackIndexEntry } from '../git/pack/pack-index.js';
 import {
@@ -115,32 +115,6 @@ class Incoming {
   }
 }
 
-/**
- * Object ids through the one-shot Sha1, framing each object in one reused buffer: a fresh
- * "<type> <size>\0<body>" array per object is most of the garbage an index of many small objects makes.
- */
-class ObjectHasher {
-  private scratch = new Uint8Array(64 << 10);
-  constructor(private readonly sha1: Sha1) {}
-
-  id(type: ObjectType, body: Uint8Array): ObjectId {
-    // The header is ASCII: written byte by byte, it costs no TextEncoder call and no array.
-    const size = String(body.length);
-    const headLength = type.length + size.length + 2;
-    const n = headLength + body.length;
-    if (n > this.scratch.length) this.scratch = new Uint8Array(Math.max(n, this.scratch.length * 2));
-    const out = this.scratch;
-    let p = 0;
-    for (let i = 0; i < type.length; i++) out[p++] = type.charCodeAt(i);
-    out[p++] = 0x20;
-    for (let i = 0; i < size.length; i++) out[p++] = size.charCodeAt(i);
-    out[p++] = 0;
-    out.set(body, p);
-    return this.sha1(out.subarray(0, n));
-  }
-}
-
-
 export async function indexPack(data: Uint8Array | AsyncIterable<Uint8Array>, options: IndexPackOptions): Promise<IndexedPack> {
   const { zlib, sha1, onProgress } = options;
   const where = options.where ?? 'pack';
@@ -161,7 +135,7 @@ export async function indexPack(data: Uint8Array | AsyncIterable<Uint8Array>, op
 
   const entries: Entry[] = [];
   const byOffset = new Map<number, Entry>();
-  const hasher = new ObjectHasher(sha1);
+  const hasher = new FramingHasher(sha1);
   let pos = HEADER_BYTES;
   for (let i = 0; i < count; i++) {
     let header: EntryHeader | undefined;

@@ -15,7 +15,7 @@ import {
   removeOldFiles, removeQuietly, tempPath, writeNewSmallFile,
 } from './files.js';
 import { nodeSha1 } from './hash.js';
-import { storedZlib, storedZlibLength, unstoredZlib } from './stored-zlib.js';
+import { storedZlib, storedZlibLength, unstoredZlib } from '../../git/stored-zlib.js';
 
 const inflateAsync = promisify(inflate);
 const deflateAsync = promisify(deflate);

@@ -1,7 +1,7 @@
 // The ObjectStore of a repository on disk: its own objects directory, then its alternates (read-only).
 import { isObjectId, type ObjectId } from '../../git/id.js';
 import type { ObjectType, RawObject } from '../../git/object.js';
-import type { BatchObject, ObjectStore, PackedEntry } from '../types.js';
+import type { BatchObject, ObjectStore, PackedEntry, VerbatimPack } from '../types.js';
 import { Lru } from '../../cache.js';
 import { StoreError } from '../../errors.js';
 import { decodeTagTarget } from '../../git/commit-codec.js';
@@ -11,7 +11,7 @@ import { AutoPack } from './auto-pack.js';
 import type { LooseWrite } from './loose-objects.js';
 import { findAlternates, ObjectDatabase } from './object-database.js';
 import type { ResolvedOptions } from './options.js';
-import type { PackSetOptions } from './packs.js';
+import type { PackFile, PackSetOptions } from './packs.js';
 
 /**
  * Budget of the raw-object cache. Small: the Store keeps its own caches of parsed trees, commits and
@@ -86,28 +86,26 @@ export class FsObjects implements ObjectStore {
     return undefined;
   }
 
+  async verbatimPack(wants: readonly ObjectId[]): Promise<VerbatimPack | undefined> {
+    for (const pack of this.local.packs.files) {
+      const peeled = await this.peel(pack, wants);
+      if (!peeled || !pack.reachesAll(peeled.commits, peeled.tags, this.options.onWarning)) continue;
+      return { objects: pack.index.count, has: (id) => pack.has(id), contents: () => pack.contents() };
+    }
+    return undefined;
+  }
+
   /**
    * From the reachability bitmap of one of our own packs (git gc writes one for a bare repository):
    * annotated tags among the wants are peeled to their commits, and every commit must have a bitmap.
    */
   async reachableObjects(wants: readonly ObjectId[]): Promise<{ id: ObjectId; type: ObjectType }[] | undefined> {
     for (const pack of this.local.packs.files) {
-      const bitmap = pack.bitmap(this.options.onWarning);
-      if (!bitmap) continue;
-      const commits: ObjectId[] = [];
-      const tags: ObjectId[] = [];
-      for (const want of wants) {
-        let id = want;
-        for (let depth = 0; !bitmap.has(id); depth++) {
-          const o = depth < 10 ? await this.read(id) : undefined;
-          if (!o || o.type !== 'tag') return undefined;
-          tags.push(id);
-          id = decodeTagTarget(o.body, id).object;
-        }
-        commits.push(id);
-      }
-      const found = pack.reachableFrom(commits, this.options.onWarning);
+      const peeled = await this.peel(pack, wants);
+      if (!peeled) continue;
+      const found = pack.reachableFrom(peeled.commits, this.options.onWarning);
       if (!found) return undefined;
+      const { tags } = peeled;
       if (tags.length === 0) return found;
       const seen = new Set<ObjectId>();
       const out: { id: ObjectId; type: ObjectType }[] = [];
@@ -119,6 +117,28 @@ export class FsObjects implements ObjectStore {
       return out;
     }
     return undefined;
+  }
+
+  /**
+   * `wants` as commits that `pack`'s bitmap covers, annotated tags peeled (and listed); undefined when
+   * the pack has no bitmap or a want peels to something it does not cover.
+   */
+  private async peel(pack: PackFile, wants: readonly ObjectId[]): Promise<{ commits: ObjectId[]; tags: ObjectId[] } | undefined> {
+    const bitmap = pack.bitmap(this.options.onWarning);
+    if (!bitmap) return undefined;
+    const commits: ObjectId[] = [];
+    const tags: ObjectId[] = [];
+    for (const want of wants) {
+      let id = want;
+      for (let depth = 0; !bitmap.has(id); depth++) {
+        const o = depth < 10 ? await this.read(id) : undefined;
+        if (!o || o.type !== 'tag') return undefined;
+        tags.push(id);
+        id = decodeTagTarget(o.body, id).object;
+      }
+      commits.push(id);
+    }
+    return { commits, tags };
   }
 
   async has(id: ObjectId): Promise<boolean> {

@@ -16,7 +16,7 @@ import type { ObjectType, RawObject } from '../../git/object.js';
 import { PackBitmap, type Bits } from '../../git/pack/pack-bitmap.js';
 import { encodePackIndex, PackIndex, type PackIndexEntry } from '../../git/pack/pack-index.js';
 import {
-  BaseCache, HEADER_BYTES, PACK_SIGNATURE, PackReader, type PackEntrySource, type RawEntry, type RawEntryHeader,
+  BaseCache, HEADER_BYTES, PACK_SIGNATURE, PackReader, TRAILER_BYTES, type PackEntrySource, type RawEntry, type RawEntryHeader,
 } from '../../git/pack/pack-reader.js';
 import { writePack, type PackObject } from '../../git/pack/pack-writer.js';
 import type { RandomAccess } from '../../git/pack/types.js';
@@ -34,6 +34,13 @@ const BASE_CACHE_BYTES = 32 << 20;
 const MAX_WINDOW_BYTES = 4 << 20;
 /** Raw pack bytes kept by a repack's pass over one pack: a few 64 KiB windows, read in turn. */
 const SEQUENTIAL_WINDOW_BYTES = 1 << 20;
+/**
+ * A group commit's pack stores entries smaller than this uncompressed (stored zlib): its commits, small
+ * records and the deltas between successive versions of a directory, each a zlib call for a few bytes
+ * saved. Larger whole objects (a message, the newest version of a big directory) are compressed.
+ * Merges copy these small entries as they are; gc compresses them.
+ */
+const STORE_BELOW = 512;
 
 /**
  * Positional reads (pread) from a descriptor that stays open for the life of the pack. Synchronous: a
@@ -170,11 +177,8 @@ export class PackFile implements PackEntrySource {
   }
 
 
-  /**
-   * Every object the `commits` reach, from the bitmap, in pack order; undefined when one of them
-   * has no bitmap.
-   */
-  reachableFrom(commits: readonly ObjectId[], onWarning?: (message: string) => void): { id: ObjectId; type: ObjectType }[] | undefined {
+  /** The union of the bitmaps of `commits`; undefined when one of them has none. */
+  private reachableBits(commits: readonly ObjectId[], onWarning?: (message: string) => void): { bitmap: PackBitmap; all: Bits | undefined } | undefined {
     const bitmap = this.bitmap(onWarning);
     if (!bitmap || this.closed) return undefined;
     let all: Bits | undefined;
@@ -184,6 +188,70 @@ export class PackFile implements PackEntrySource {
       if (!all) all = bits.slice();
       else for (let w = 0; w < all.length; w++) all[w]! |= bits[w]!;
     }
+    return { bitmap, all };
+  }
+
+  /**
+   * Whether `commits` (with the annotated `tags` that point at them) reach every object of this pack,
+   * by its bitmap, with no object list built: the pack is then, byte for byte, a pack of what they reach.
+   */
+  reachesAll(commits: readonly ObjectId[], tags: readonly ObjectId[], onWarning?: (message: string) => void): boolean {
+    const all = commits.length > 0 ? this.reachableBits(commits, onWarning)?.all : undefined;
+    if (!all) return false;
+    for (const tag of tags) {
+      const offset = this.index.find(tag);
+      if (offset === undefined) return false;
+      const rank = this.reader.rankOfOffset(offset);
+      all[rank >>> 5]! |= 1 << (rank & 31);
+    }
+    let n = 0;
+    for (let w = 0; w < all.length; w++) {
+      let x = all[w]!;
+      x -= (x >>> 1) & 0x55555555;
+      x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+      n += (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+    }
+    return n === this.index.count;
+  }
+
+  /**
+   * The pack file's bytes in chunks, trailer included, with the pack's checksum verified on the way: a
+   * damaged file fails (corrupt-pack naming it) before its trailer is sent, so a peer never receives
+   * a pack that only its own check would catch. The pack stays open until the last chunk is read.
+   */
+  async *contents(chunkBytes = 1 << 20): AsyncGenerator<Uint8Array> {
+    if (this.closed) await this.gone();
+    this.users++;
+    try {
+      const size = this.reader.size;
+      const body = size - TRAILER_BYTES;
+      const hash = createHash('sha1');
+      for (let at = 0; at < body; at += chunkBytes) {
+        const chunk = await this.reader.bytes(at, Math.min(chunkBytes, body - at));
+        if (chunk.length === 0) throw new StoreError('corrupt-pack', `${this.path}: shorter than its ${size} bytes`, { file: this.path });
+        hash.update(chunk);
+        yield chunk;
+      }
+      const trailer = await this.reader.bytes(body, TRAILER_BYTES);
+      const actual = hash.digest('hex');
+      if (trailer.length !== TRAILER_BYTES || toHex(trailer) !== actual || actual !== this.index.packChecksum) {
+        throw new StoreError('corrupt-pack', `${this.path}: the pack's contents hash to ${actual}, not to its trailer and index's checksum ${this.index.packChecksum}`, { file: this.path });
+      }
+      yield trailer;
+    } finally {
+      this.users--;
+      if (this.retired && this.users === 0) await this.close();
+    }
+  }
+
+  /**
+   * Every object the `commits` reach, from the bitmap, in pack order; undefined when one of them
+   * has no bitmap.
+   */
+  reachableFrom(commits: readonly ObjectId[], onWarning?: (message: string) => void): { id: ObjectId; type: ObjectType }[] | undefined {
+    const found = this.reachableBits(commits, onWarning);
+    if (!found) return undefined;
+    const { bitmap, all } = found;
     if (!all) return [];
     const kinds: [ObjectType, Bits][] = (['commit', 'tree', 'blob', 'tag'] as const).map((t) => [t, bitmap.ofType(t)]);
     const out: { id: ObjectId; type: ObjectType }[] = [];
@@ -339,7 +407,7 @@ export class PackSet {
    * The packs this leaves pile up; auto-pack.ts merges them.
    */
   writeSmall(objects: readonly PackObject[]): PackFile {
-    const written = writePack(objects, { zlib: nodeZlib, sha1: nodeSha1, successive: true, level: 1 });
+    const written = writePack(objects, { zlib: nodeZlib, sha1: nodeSha1, successive: true, level: 1, storeBelow: STORE_BELOW });
     const name = `pack-${written.checksum}`;
     const existing = this.packs.find((p) => p.name === name);
     if (existing) return existing;

@@ -1,5 +1,6 @@
 import * as zlib from 'node:zlib';
 import type { Zlib } from '../../git/pack/types.js';
+import { unstoredZlibPrefix } from '../../git/stored-zlib.js';
 
 /** What inflateSync returns with `info: true`; @types/node declares only the Buffer form. */
 interface InflateInfo {
@@ -55,6 +56,11 @@ function deflateOptions(n: number, level: number | undefined): zlib.ZlibOptions 
 /** Zlib for the pack code, backed by node:zlib. Errors (truncated or corrupt streams) are thrown as they come. */
 export const nodeZlib: Zlib = {
   inflate(data, expectedSize) {
+    // Stored streams (the small entries of our write-path packs) need no zlib call.
+    if (data[0] === 0x78 && data[1] === 0x01 && data.length > 2 && (data[2]! & 0xfe) === 0) {
+      const stored = unstoredZlibPrefix(data);
+      if (stored) return { out: new Uint8Array(stored.content), consumed: stored.consumed }; // a copy, not a view
+    }
     // An output chunk of exactly the declared size (plus one byte, so zlib can tell the stream ended)
     // spares allocating 16 KiB and copying out for every small object.
     const options = expectedSize !== undefined && expectedSize < 256 * 1024 ? { info: true, chunkSize: Math.max(64, expectedSize + 1) } : { info: true };

@@ -258,6 +258,16 @@ export class PackReader implements PackEntrySource {
     return this.index.has(id);
   }
 
+  /** Bytes of the pack file. */
+  get size(): number {
+    return this.pack.size;
+  }
+
+  /** The pack file's bytes at [offset, offset + length), as stored (no window cache: for one pass). */
+  bytes(offset: number, length: number): Promise<Uint8Array> {
+    return this.pack.read(offset, length);
+  }
+
   /**
    * A reader of the same pack with read windows of its own (`windowBytes`), for one pass in pack order
    * (a repack): it reads each stretch of the file once, where a reader without windows (a small pack's)

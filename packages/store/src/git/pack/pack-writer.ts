@@ -10,6 +10,7 @@ import type { Zlib } from './types.js';
 import { fromHex } from '../bytes.js';
 import type { ObjectId } from '../id.js';
 import { hashObject, type ObjectType, type RawObject, type Sha1 } from '../object.js';
+import { storedZlib } from '../stored-zlib.js';
 
 export interface PackObject extends RawObject {
   /**
@@ -39,6 +40,12 @@ export interface WritePackOptions {
   /** zlib level, 0-9 (default zlib's). */
   level?: number;
   /**
+   * Entries (whole objects or deltas) of fewer bytes than this are written as stored zlib streams,
+   * without a zlib call (see stored-zlib.ts): for write-path packs, whose small entries cost more to
+   * compress than they save. Default 0: everything is compressed.
+   */
+  storeBelow?: number;
+  /**
    * Called now and then, and once at the end of each phase: 'deltas' counts the objects considered
    * for deltas, 'writing' the unique objects written.
    */
@@ -67,6 +74,7 @@ const PROGRESS_EVERY = 1024;
 
 export function writePack(objects: readonly PackObject[], options: WritePackOptions): WrittenPack {
   const { zlib, sha1, onProgress } = options;
+  const storeBelow = options.storeBelow ?? 0;
   const ids: ObjectId[] = [];
   const uniques: Unique[] = [];
   const seen = new Set<ObjectId>();
@@ -103,7 +111,7 @@ export function writePack(objects: readonly PackObject[], options: WritePackOpti
       data = obj.body;
       head = encodeEntryHeader(CODE_BY_TYPE[obj.type], data.length);
     }
-    const packed = zlib.deflate(data, options.level);
+    const packed = data.length < storeBelow ? storedZlib('', data) : zlib.deflate(data, options.level);
     entries.push({ id: obj.id, offset, crc32: zlib.crc32(packed, zlib.crc32(head)) });
     offsets[u] = offset;
     parts.push(head, packed);

@@ -93,9 +93,13 @@ async function checkWants(repo: ServedRepository, wants: readonly ObjectId[], re
   }
 }
 
-/** Annotated tags whose targets are in the pack, for include-tag: git's way of following tags on fetch. */
-async function tagsToInclude(repo: ServedRepository, list: readonly SendObject[], haves: readonly ObjectId[]): Promise<SendObject[]> {
-  const inPack = new Set(list.map((o) => o.id));
+/**
+ * Annotated tags whose targets are in the pack (`packed` says which objects it holds), for include-tag:
+ * git's way of following tags on fetch.
+ */
+async function tagsToInclude(repo: ServedRepository, packed: (id: ObjectId) => boolean, haves: readonly ObjectId[]): Promise<SendObject[]> {
+  const added = new Set<ObjectId>();
+  const inPack = { has: (id: ObjectId) => added.has(id) || packed(id), add: (id: ObjectId) => added.add(id) };
   const { refs } = await listServedRefs(repo);
   const out: SendObject[] = [];
   for (const r of refs) {
@@ -163,8 +167,19 @@ async function* sendPack(repo: ServedRepository, req: PackRequest, options: Uplo
       if (req.sideband && req.progress) yield progressPkt(`Total ${cached.objects}\n`);
       return;
     }
+    // A clone of exactly what one of our packs holds (a repository packed by gc): that file as it is.
+    const verbatim = req.haves.length === 0 && deltas ? await repo.objects.store.verbatimPack?.(req.wants) : undefined;
+    if (verbatim && !(req.includeTag && (await tagsToInclude(repo, (id) => verbatim.has(id), req.haves)).length > 0)) {
+      if (req.sideband && req.progress) yield progressPkt(`Enumerating objects: ${verbatim.objects}, done (a stored pack, sent as it is).\n`);
+      for await (const piece of verbatim.contents()) yield req.sideband ? sideband1(piece) : piece;
+      if (req.sideband && req.progress) yield progressPkt(`Total ${verbatim.objects}\n`);
+      return;
+    }
     const { objects: list, peerHas } = await objectsFor(repo, req);
-    if (req.includeTag) list.push(...(await tagsToInclude(repo, list, req.haves)));
+    if (req.includeTag) {
+      const ids = new Set(list.map((o) => o.id));
+      list.push(...(await tagsToInclude(repo, (id) => ids.has(id), req.haves)));
+    }
     if (req.sideband && req.progress) yield progressPkt(`Enumerating objects: ${list.length}, done.\n`);
     const stats = emptyReuseStats();
     const pack = buildReusingPackStream(list, {
