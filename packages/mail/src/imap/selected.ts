@@ -7,7 +7,8 @@ export class Selected {
   saved: number[] = [];
   /**
    * UIDs that are \Recent in this session (RFC 3501 2.3.2): those it took when selected read-write or
-   * when told of them, or, read-only, those no session had taken. Always empty for IMAP4rev2.
+   * when told of them, or, read-only, those no session had taken. Always empty for IMAP4rev2. Each is
+   * in `view`: a message leaves the set when the client is told of its expunge.
    */
   readonly recent = new Set<number>();
 
@@ -15,9 +16,7 @@ export class Selected {
 
   /** How many messages of the view are \Recent in this session (what RECENT says). */
   get recentCount(): number {
-    let n = 0;
-    for (const uid of this.recent) if (this.view.get(uid)) n++;
-    return n;
+    return this.recent.size;
   }
 
   /** A message's flags as this session shows them: with \Recent if it is recent here. */

@@ -173,12 +173,12 @@ export class Session {
       if (this.qresync) this.send(vanishedResponse(c.expungedUids, false));
       else for (const seq of c.expungedSeqs) this.send(untagged(`${seq} EXPUNGE`));
       sel.view = next;
+      for (const uid of c.expungedUids) sel.recent.delete(uid);
       if (c.exists !== undefined) {
         this.send(untagged(`${c.exists} EXISTS`));
         if (!this.rev2) {
           // Told of new messages: a read-write session takes those no session has taken yet.
           for (const uid of sel.readOnly ? this.store.recent.untaken(next) : this.store.recent.take(next)) sel.recent.add(uid);
-          for (const uid of c.expungedUids) sel.recent.delete(uid);
           this.send(untagged(`${sel.recentCount} RECENT`));
         }
       }

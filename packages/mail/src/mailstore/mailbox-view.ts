@@ -1,5 +1,6 @@
 import { diffTrees, isStoreError, type Store } from '@nymote/store';
 import { MAILBOX_FILE, decodeJson, parseMessagePath, type MailboxMeta, type MessageMeta } from './layout.js';
+import { MessageMap } from './message-map.js';
 
 /** One message of a mailbox as the view holds it: its record, and the blob id of its bytes. */
 export interface MessageEntry extends MessageMeta {
@@ -29,7 +30,7 @@ export class MailboxView {
     readonly meta: MailboxMeta,
     /** The id of the mailbox's tree: equal ids, equal views. */
     readonly treeId: string,
-    private readonly entries: Map<number, MessageEntry>,
+    private readonly entries: MessageMap,
     /** UIDs ascending: index + 1 is the message sequence number. */
     readonly uids: readonly number[],
     /**
@@ -98,11 +99,12 @@ export class MailboxView {
    * has them. Messages added in `next` are left out, since EXISTS would have to count the expunged.
    */
   static overlay(known: MailboxView, next: MailboxView): MailboxView {
-    const entries = new Map(known.entries);
+    const records = new Map<number, MessageEntry>();
     for (const uid of known.uids) {
       const now = next.entries.get(uid);
-      if (now) entries.set(uid, now);
+      if (now) records.set(uid, now);
     }
+    const entries = known.entries.with(records);
     // It has the records of `next` and the UIDs of `known`: whatever differs between it and a view
     // descending from `known` differs between `known` and that view, so it takes known's place in
     // the chain (changedSince gives a superset, which callers compare record by record).
@@ -128,7 +130,10 @@ export class MailboxView {
   }
 
   private static async build(store: Store, treeId: string, previous: MailboxView | undefined): Promise<MailboxView> {
-    const entries = new Map(previous?.entries ?? []);
+    const base = previous?.entries ?? MessageMap.EMPTY;
+    // What this load changes, on top of the previous view's map (which is shared, never copied).
+    const changes = new Map<number, MessageEntry | undefined>();
+    const current = (uid: number) => (changes.has(uid) ? changes.get(uid) : base.get(uid));
     let meta = previous?.meta;
     const touched = new Set<number>();
     const raws = new Map<number, string | undefined>();
@@ -145,24 +150,25 @@ export class MailboxView {
         continue;
       }
       if (!change.new) {
-        entries.delete(path.uid);
+        changes.set(path.uid, undefined);
         continue;
       }
       const record = decodeJson<MessageMeta & { size: number }>(await store.objects.blob(change.new), `message record ${change.key}`);
-      const before = entries.get(path.uid);
-      entries.set(path.uid, { uid: path.uid, flags: record.flags, modseq: record.modseq, internalDate: record.internalDate, size: record.size, blob: before?.blob });
+      const before = current(path.uid);
+      changes.set(path.uid, { uid: path.uid, flags: record.flags, modseq: record.modseq, internalDate: record.internalDate, size: record.size, blob: before?.blob });
     }
     for (const [uid, blob] of raws) {
-      const e = entries.get(uid);
-      if (e) entries.set(uid, { ...e, blob });
+      const e = current(uid);
+      if (e) changes.set(uid, { ...e, blob });
     }
     // A record whose message bytes are gone (a half-synced or hand-edited branch) is not a message.
     for (const uid of touched) {
-      const e = entries.get(uid);
-      if (e && e.blob === undefined) entries.delete(uid);
+      const e = current(uid);
+      if (e && e.blob === undefined) changes.set(uid, undefined);
     }
     if (!meta) throw new Error(`the mailbox tree ${treeId} has no ${MAILBOX_FILE}`);
-    const uids = previous ? nextUids(previous, entries, touched) : [...entries.keys()].sort((a, b) => a - b);
+    const entries = base.with(changes);
+    const uids = previous ? nextUids(previous, entries, touched) : entries.sortedUids();
     const serial = ++serials;
     const steps = previous ? [...previous.steps.slice(1 - MAX_STEPS), { from: previous.lineage, touched }] : [];
     return new MailboxView(meta, treeId, entries, uids, serial, steps);
@@ -173,16 +179,16 @@ export class MailboxView {
  * The UIDs of a view loaded from `previous`, where only `touched` may have come or gone: the same list
  * when none did, the list with the new ones at its end when only higher UIDs came (APPEND, delivery).
  */
-function nextUids(previous: MailboxView, entries: ReadonlyMap<number, MessageEntry>, touched: ReadonlySet<number>): readonly number[] {
+function nextUids(previous: MailboxView, entries: MessageMap, touched: ReadonlySet<number>): readonly number[] {
   const added: number[] = [];
   for (const uid of touched) {
     const was = previous.get(uid) !== undefined;
     if (was === entries.has(uid)) continue;
-    if (was) return [...entries.keys()].sort((a, b) => a - b);
+    if (was) return entries.sortedUids();
     added.push(uid);
   }
   if (added.length === 0) return previous.uids;
   added.sort((a, b) => a - b);
   const last = previous.uids[previous.uids.length - 1] ?? 0;
-  return added[0]! > last ? [...previous.uids, ...added] : [...entries.keys()].sort((a, b) => a - b);
+  return added[0]! > last ? [...previous.uids, ...added] : entries.sortedUids();
 }
