@@ -418,14 +418,21 @@ export class Tree {
         }
       }
     } else {
-      for (const e of stored) if (!dir.overrides.has(e.name)) entries.push(e);
+      const changed: TreeEntry[] = [];
       for (const [name, n] of dir.overrides) {
         const added = n === null ? undefined : await entryOf(name, n);
-        if (added) entries.push(added);
+        if (added) changed.push(added);
       }
-      // Sorted in place, not in a copy: the same array primes the tree cache, whose iteration order is
-      // what walks and listings of this tree return (git's order).
-      entries.sort(compareEntries);
+      changed.sort(compareEntries);
+      // The stored entries are in git's order already: merged with the few changed ones rather than
+      // sorted again (a message added to a directory of 500 cost 4,000 comparisons).
+      let j = 0;
+      for (const e of stored) {
+        if (dir.overrides.has(e.name)) continue;
+        while (j < changed.length && compareEntries(changed[j]!, e) < 0) entries.push(changed[j++]!);
+        entries.push(e);
+      }
+      while (j < changed.length) entries.push(changed[j++]!);
     }
     if (entries.length === 0 && path !== '') return undefined;
     const body = encodeSortedTree(entries);
