@@ -174,3 +174,21 @@ test('UIDVALIDITY and UIDNEXT stay the same across a server restart', async () =
     await second.close();
   }
 });
+
+test('SELECT lists the keywords some message has, as they come and go', async () => {
+  await fill('carol', ['k1', 'k2']);
+  const c = await session('carol');
+  try {
+    const flagsLine = async (tag: string) => (await c.command(tag, 'SELECT INBOX')).untagged.find((l) => l.startsWith('* FLAGS'));
+    assert.equal(await flagsLine('c1'), '* FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft)');
+    await c.command('c2', 'STORE 1 +FLAGS ($Label1 Work)');
+    await c.command('c3', 'STORE 2 +FLAGS (Work)');
+    const withKeywords = await c.command('c4', 'SELECT INBOX');
+    assert.ok(withKeywords.untagged.includes('* FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft $Label1 Work)'), withKeywords.untagged.join('\n'));
+    assert.ok(withKeywords.untagged.some((l) => l.includes('[PERMANENTFLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft $Label1 Work \\*)]')), withKeywords.untagged.join('\n'));
+    await c.command('c5', 'STORE 1:2 -FLAGS ($Label1 Work)');
+    assert.equal(await flagsLine('c6'), '* FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft)');
+  } finally {
+    c.close();
+  }
+});

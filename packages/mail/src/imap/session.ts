@@ -209,8 +209,7 @@ export class Session {
   /** The untagged responses of SELECT / EXAMINE (RFC 3501 6.3.1, RFC 9051 6.3.2, RFC 7162 3.1.2). */
   selectResponses(view: MailboxView, readOnly: boolean): void {
     const flags = [...PERMANENT_FLAGS];
-    const keywords = new Set<string>();
-    for (const m of view.messages()) for (const f of m.flags) if (!f.startsWith('\\')) keywords.add(f);
+    const keywords = view.keywords();
     this.send(untagged('FLAGS', flagList([...flags, ...keywords])));
     this.send(untaggedStatus('OK', readOnly ? 'No permanent flags in a read-only mailbox' : 'Flags that can be kept', codes.permanentFlags(readOnly ? [] : [...flags, ...keywords, '\\*'])));
     this.send(untagged(`${view.exists} EXISTS`));

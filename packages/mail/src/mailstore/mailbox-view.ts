@@ -93,6 +93,19 @@ export class MailboxView {
     return this.entries.values();
   }
 
+  /** The keywords (flags without a backslash) some message has: what SELECT lists in FLAGS. */
+  keywords(): readonly string[] {
+    if (this.keywordList === undefined) {
+      const found = new Set<string>();
+      for (const m of this.entries.values()) for (const f of m.flags) if (!f.startsWith('\\')) found.add(f);
+      this.keywordList = [...found];
+    }
+    return this.keywordList;
+  }
+
+  /** keywords(), computed on first use: a view never changes, and every SELECT of it asks. */
+  private keywordList: string[] | undefined;
+
   /**
    * What a client may be shown while it cannot be told of expunges yet (RFC 3501 7.4.1): the
    * messages and numbering of `known`, with the records (flags, MODSEQ) of `next` where it still

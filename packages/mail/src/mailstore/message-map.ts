@@ -28,7 +28,11 @@ export class MessageMap {
   }
 
   /** Every entry, in no particular order. */
-  *values(): IterableIterator<MessageEntry> {
+  values(): IterableIterator<MessageEntry> {
+    return this.top.size === 0 ? this.base.values() : this.layered();
+  }
+
+  private *layered(): IterableIterator<MessageEntry> {
     for (const [uid, e] of this.base) if (!this.top.has(uid)) yield e;
     for (const e of this.top.values()) if (e !== undefined) yield e;
   }
