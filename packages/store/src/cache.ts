@@ -3,8 +3,10 @@
  * Git objects never change, so cached parsed trees and commits never need invalidation.
  */
 export class Lru<K, V> {
-  private readonly map = new Map<K, { value: V; weight: number }>();
+  private readonly map = new Map<K, { value: V; weight: number; stamp: number }>();
   private total = 0;
+  /** Counts insertions and moves to the young end: an entry's stamp says how recently it got there. */
+  private clock = 0;
   /**
    * @param maxWeight entries heavier than this are not kept: one big value would push out many small hot ones.
    */
@@ -26,9 +28,15 @@ export class Lru<K, V> {
   get(key: K): V | undefined {
     const e = this.map.get(key);
     if (!e) return undefined;
-    // Re-insert so iteration order (oldest first) reflects use.
-    this.map.delete(key);
-    this.map.set(key, e);
+    // Moving an entry to the young end (iteration order is eviction order) costs a delete and an insert,
+    // which for the few hot trees every read goes through was most of the cost of a hit. One that got
+    // there within the last half of the map's turnover stays where it is: eviction is then
+    // least-recently-used to within half the map, and far from the entries that matter.
+    if (this.clock - e.stamp > this.map.size >>> 1) {
+      this.map.delete(key);
+      this.map.set(key, e);
+      e.stamp = ++this.clock;
+    }
     return e.value;
   }
 
@@ -40,7 +48,7 @@ export class Lru<K, V> {
     }
     const weight = this.weigh(value);
     if (weight > this.maxWeight) return;
-    this.map.set(key, { value, weight });
+    this.map.set(key, { value, weight, stamp: ++this.clock });
     this.total += weight;
     // Checked first: starting the iteration costs an iterator and an entry pair, on every set.
     if (this.total <= this.capacity) return;
