@@ -11,6 +11,7 @@ export type { EntryKind, KeyEntry, ListEntry } from './tree.js';
 export type { KeyConflict, ConflictSide, Resolutions, Schema, TreeMergeResult } from './merge-trees.js';
 export { schemaByPrefix } from './schema.js';
 export { Objects, type ObjectCacheOptions } from './objects.js';
+export { Lru } from './cache.js';
 export { fsck, type FsckProblem, type FsckReport } from './fsck.js';
 export { diffTrees, type ValueChange } from './diff.js';
 export { memoryBackend } from './backend/memory.js';

@@ -1,3 +1,4 @@
+import { Lru } from '@nymote/store';
 import type { Mailstore } from '../mailstore/mailstore.js';
 import { parseStructure, type MimePart } from '../mime/index.js';
 
@@ -18,20 +19,17 @@ export interface LoadedMessage {
  * Bounded by bytes, so a few huge attachments cannot hold the memory.
  */
 export class MessageCache {
-  private readonly entries = new Map<string, LoadedMessage>();
+  private readonly entries: Lru<string, LoadedMessage>;
   /** Reads under way: sessions asking for the same message at once read it once. */
   private readonly reading = new Map<string, Promise<LoadedMessage>>();
-  private bytes = 0;
 
-  constructor(private readonly maxBytes = 32 * 1024 * 1024) {}
+  constructor(maxBytes = 32 * 1024 * 1024) {
+    this.entries = new Lru(maxBytes, (m) => m.raw.length, maxBytes / 4);
+  }
 
   load(mailstore: Mailstore, blob: string): Promise<LoadedMessage> {
     const hit = this.entries.get(blob);
-    if (hit) {
-      this.entries.delete(blob);
-      this.entries.set(blob, hit);
-      return Promise.resolve(hit);
-    }
+    if (hit) return Promise.resolve(hit);
     let pending = this.reading.get(blob);
     if (!pending) {
       pending = this.read(mailstore, blob).finally(() => this.reading.delete(blob));
@@ -43,15 +41,7 @@ export class MessageCache {
   private async read(mailstore: Mailstore, blob: string): Promise<LoadedMessage> {
     const raw = await mailstore.message(blob);
     const loaded = { raw, root: parseStructure(raw) };
-    if (raw.length <= this.maxBytes / 4) {
-      this.entries.set(blob, loaded);
-      this.bytes += raw.length;
-      for (const [k, v] of this.entries) {
-        if (this.bytes <= this.maxBytes) break;
-        this.entries.delete(k);
-        this.bytes -= v.raw.length;
-      }
-    }
+    this.entries.set(blob, loaded);
     return loaded;
   }
 }
