@@ -3,7 +3,7 @@ import { Lru } from './cache.js';
 import { decodeCommit, decodeTagTarget, type Commit } from './git/commit-codec.js';
 import { EMPTY_TREE_ID, type ObjectId } from './git/id.js';
 import type { ObjectType, RawObject } from './git/object.js';
-import { decodeTree, type TreeEntry } from './git/tree-codec.js';
+import { decodeTree, type EncodedTree, type TreeEntry } from './git/tree-codec.js';
 import { StoreError } from './errors.js';
 import { TreeEntryMap, type TreeEntries } from './tree-entries.js';
 
@@ -89,9 +89,9 @@ export class Objects {
    * commit on the same branch starts from it) costs no decoding. `entries` must be in git's order
    * (compareEntries), as the tree holds them, and must not change afterwards.
    */
-  primeTree(id: ObjectId, entries: readonly TreeEntry[]): void {
+  primeTree(id: ObjectId, entries: readonly TreeEntry[], encoded?: EncodedTree): void {
     if (this.trees.has(id)) return;
-    this.trees.set(id, new TreeEntryMap(entries));
+    this.trees.set(id, new TreeEntryMap(entries, encoded));
   }
 
   /** Records a commit this process has just written: the next write on its branch starts by reading it. */

@@ -1,4 +1,4 @@
-import type { TreeEntry } from './git/tree-codec.js';
+import type { EncodedTree, TreeEntry } from './git/tree-codec.js';
 
 /** A parsed tree: entries by name, iterated in git's order. Shared between readers, so never mutated. */
 export type TreeEntries = ReadonlyMap<string, TreeEntry>;
@@ -11,7 +11,8 @@ export type TreeEntries = ReadonlyMap<string, TreeEntry>;
 export class TreeEntryMap implements TreeEntries {
   private index: Map<string, TreeEntry> | undefined;
 
-  constructor(readonly list: readonly TreeEntry[]) {}
+  /** `encoded`: the tree's bytes, for a tree this process wrote (see Tree.write: the next version patches them). */
+  constructor(readonly list: readonly TreeEntry[], readonly encoded?: EncodedTree) {}
 
   get size(): number {
     return this.list.length;

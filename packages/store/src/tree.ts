@@ -1,11 +1,11 @@
 import { StoreError } from './errors.js';
-import { utf8 } from './git/bytes.js';
+import { hexInto, utf8 } from './git/bytes.js';
 import { EMPTY_TREE_ID, type ObjectId } from './git/id.js';
 import type { BatchObject } from './backend/types.js';
-import { compareEntries, encodeSortedTree, type TreeEntry, type TreeMode } from './git/tree-codec.js';
+import { compareEntries, encodeSortedTreeAt, type EncodedTree, type TreeEntry, type TreeMode } from './git/tree-codec.js';
 import { joinKey, keySegments, keyString, type Key } from './key.js';
 import type { Objects } from './objects.js';
-import { entryList, type TreeEntries } from './tree-entries.js';
+import { entryList, TreeEntryMap, type TreeEntries } from './tree-entries.js';
 
 export { EMPTY_TREE_ID };
 
@@ -48,6 +48,7 @@ interface Written {
   dir: DirNode;
   id: ObjectId;
   entries: TreeEntry[];
+  encoded: EncodedTree;
   /** Values of this directory written as blobs: once stored they become stored nodes (see write()). */
   blobs: { name: string; node: BlobNode; id: ObjectId }[];
 }
@@ -379,7 +380,7 @@ export class Tree {
       for (const b of w.blobs) {
         if (w.dir.overrides.get(b.name) === b.node) w.dir.overrides.set(b.name, { t: 'stored', mode: b.node.mode, id: b.id });
       }
-      if (cache) this.objects.primeTree(w.id, w.entries);
+      if (cache) this.objects.primeTree(w.id, w.entries, w.encoded);
     }
     return rootId;
   }
@@ -406,17 +407,27 @@ export class Tree {
       return id === undefined ? undefined : { name, mode: '40000', id };
     };
     const stored = entryList(dir.stored);
+    let encoded: EncodedTree | undefined;
     if (keepsOrder(dir)) {
       // Each change replaces or removes an entry: the stored order holds, with no sort (the usual edit
       // of a large directory, one value changed in it).
-      for (const e of stored) {
+      const before = dir.stored instanceof TreeEntryMap ? dir.stored.encoded : undefined;
+      // When no entry goes and none changes its mode, the bytes are those of the stored tree (one this
+      // process wrote) with the changed ids written over: no encoding of every name again.
+      let patched: Uint8Array | undefined = before?.body.slice();
+      for (let i = 0; i < stored.length; i++) {
+        const e = stored[i]!;
         const n = dir.overrides.get(e.name);
-        if (n === undefined) entries.push(e);
-        else if (n !== null) {
-          const changed = await entryOf(e.name, n);
-          if (changed) entries.push(changed);
+        if (n === undefined) {
+          entries.push(e);
+          continue;
         }
+        const changed = n === null ? undefined : await entryOf(e.name, n);
+        if (changed) entries.push(changed);
+        if (patched && changed?.mode === e.mode) hexInto(changed.id, patched, before!.idAt[i]!);
+        else patched = undefined;
       }
+      if (patched) encoded = { body: patched, idAt: before!.idAt };
     } else {
       const changed: TreeEntry[] = [];
       for (const [name, n] of dir.overrides) {
@@ -435,10 +446,11 @@ export class Tree {
       while (j < changed.length) entries.push(changed[j++]!);
     }
     if (entries.length === 0 && path !== '') return undefined;
-    const body = encodeSortedTree(entries);
+    encoded ??= encodeSortedTreeAt(entries);
+    const { body } = encoded;
     const id = this.objects.store.hash('tree', body);
     batch.push({ type: 'tree', body, id, name: path });
-    written.push({ dir, id, entries, blobs });
+    written.push({ dir, id, entries, encoded, blobs });
     return id;
   }
 }

@@ -69,8 +69,26 @@ export function encodeTree(entries: readonly TreeEntry[]): Uint8Array {
   return encodeSortedTree([...entries].sort(compareEntries));
 }
 
-/** encodeTree of entries already in git's order (compareEntries): the caller sorted them, and keeps them. */
-export function encodeSortedTree(sorted: readonly TreeEntry[]): Uint8Array {
+/**
+ * A tree's bytes with where each entry's 20-byte id starts in them: a tree that differs from it only in
+ * the ids of some entries (same names, same modes) is this body with those ids written over.
+ */
+export interface EncodedTree {
+  body: Uint8Array;
+  idAt: Int32Array;
+}
+
+/** encodeSortedTree, with the offset of each entry's id (see EncodedTree). */
+export function encodeSortedTreeAt(sorted: readonly TreeEntry[]): EncodedTree {
+  const idAt = new Int32Array(sorted.length);
+  return { body: encodeSortedTree(sorted, idAt), idAt };
+}
+
+/**
+ * encodeTree of entries already in git's order (compareEntries): the caller sorted them, and keeps them.
+ * `idAt`, when given, receives the offset of each entry's id.
+ */
+export function encodeSortedTree(sorted: readonly TreeEntry[], idAt?: Int32Array): Uint8Array {
   let size = 0;
   let ascii = true;
   for (let i = 0; i < sorted.length; i++) {
@@ -87,15 +105,16 @@ export function encodeSortedTree(sorted: readonly TreeEntry[]): Uint8Array {
   }
   const out = new Uint8Array(size);
   let o = 0;
-  for (const e of sorted) {
-    const { mode, name } = e;
+  for (let i = 0; i < sorted.length; i++) {
+    const { mode, name, id } = sorted[i]!;
     for (let j = 0; j < mode.length; j++) out[o++] = mode.charCodeAt(j);
     out[o++] = 0x20;
     // Names are nearly always ASCII: copied code unit by code unit, without an encoder call each.
     if (ascii) for (let j = 0; j < name.length; j++) out[o++] = name.charCodeAt(j);
     else o += encoder.encodeInto(name, out.subarray(o)).written;
     out[o++] = 0;
-    hexInto(e.id, out, o);
+    if (idAt) idAt[i] = o;
+    hexInto(id, out, o);
     o += 20;
   }
   return out;
