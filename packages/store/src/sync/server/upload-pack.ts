@@ -5,6 +5,7 @@
 // Negotiation follows git's multi_ack_detailed rules (v0) and the v2 "acknowledgments" section, except
 // that this server never declares itself "ready" before the client's "done": a client keeps sending
 // haves until it knows what we share, which costs it a round trip or two, never a wrong pack.
+import { Lru } from '../../cache.js';
 import { isStoreError } from '../../errors.js';
 import { decodeTagTarget } from '../../git/commit-codec.js';
 import { concat, utf8 } from '../../git/bytes.js';
@@ -215,31 +216,22 @@ async function* sendPack(repo: ServedRepository, req: PackRequest, options: Uplo
  * least recently used first out.
  */
 export class PackCache {
-  private readonly entries = new Map<string, { pieces: Uint8Array[]; objects: number; bytes: number }>();
-  private bytes = 0;
+  /** Weighed by bytes; one pack may not push out everything else, so none above half the budget is kept. */
+  private readonly entries: Lru<string, { pieces: Uint8Array[]; objects: number; bytes: number }>;
 
-  constructor(readonly maxBytes: number) {}
+  constructor(readonly maxBytes: number) {
+    this.entries = new Lru(maxBytes, (e) => e.bytes, maxBytes / 2);
+  }
 
   get(key: string): { pieces: Uint8Array[]; objects: number } | undefined {
-    const e = this.entries.get(key);
-    if (!e) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, e);
-    return e;
+    return this.entries.get(key);
   }
 
   set(key: string, value: { pieces: Uint8Array[]; objects: number }): void {
+    if (this.entries.has(key)) return;
     let bytes = key.length * 2;
     for (const p of value.pieces) bytes += p.length;
-    // One pack may not push out everything else.
-    if (bytes > this.maxBytes / 2 || this.entries.has(key)) return;
     this.entries.set(key, { ...value, bytes });
-    this.bytes += bytes;
-    for (const [k, e] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(k);
-      this.bytes -= e.bytes;
-    }
   }
 }
 
