@@ -9,8 +9,11 @@ export interface DataContext {
   readonly io: Io;
   /** The data directory (absolute); users and their data are in its store. */
   readonly dataDir: string;
-  /** The store and accounts of the data directory, opened once per command. */
-  open(): Promise<{ store: Store; accounts: Accounts }>;
+  /**
+   * The store and accounts of the data directory, opened once per command. `service`: the command
+   * serves until interrupted, and the store keeps its objects packed meanwhile (see StoreSession.open).
+   */
+  open(options?: { service?: boolean }): Promise<{ store: Store; accounts: Accounts }>;
 }
 
 /** The data branch of an existing user, or a Failure naming what is missing. */

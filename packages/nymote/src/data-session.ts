@@ -21,8 +21,8 @@ export class DataSession {
     this.session = new StoreSession(io, storeRepository(this.dataDir));
   }
 
-  /** The store and its accounts; `create` makes the store of a new data directory. */
-  async open(options: { create?: boolean } = {}): Promise<{ store: Store; accounts: Accounts }> {
+  /** The store and its accounts; `create` makes the store of a new data directory, `service` see StoreSession.open. */
+  async open(options: { create?: boolean; service?: boolean } = {}): Promise<{ store: Store; accounts: Accounts }> {
     try {
       const { store } = await this.session.open(options);
       return { store, accounts: new Accounts(store) };
@@ -62,4 +62,4 @@ export function dataGroupCommand<C>(group: Group<C>, name: string, summary: stri
 }
 
 /** The usual context of those verbs: the data directory and its store and accounts. */
-export const dataContext = (session: DataSession, io: Io): DataContext => ({ io, dataDir: session.dataDir, open: () => session.open() });
+export const dataContext = (session: DataSession, io: Io): DataContext => ({ io, dataDir: session.dataDir, open: (options) => session.open(options) });

@@ -1,7 +1,7 @@
 // The packs commits leave (one per write) are merged as they pile up, geometrically, and git reads the result.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUTO_PACK_LIMIT, planMerge } from '../src/backend/fs/auto-pack.js';
 import { LooseObjects } from '../src/backend/fs/loose-objects.js';
@@ -98,6 +98,64 @@ test('one commit at a time is loose files; autoPack: false leaves group commits\
     await store.close();
     assert.equal(packsIn(repo), 20);
     git(['--git-dir', repo, 'fsck', '--strict', '--no-dangling']);
+  } finally {
+    cleanup();
+  }
+});
+
+test('estimateCount: loose objects counted as git gc --auto does, 256 times those in objects/17', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const objects = join(dir, 'objects');
+    const loose = new LooseObjects(objects, false);
+    assert.equal(loose.estimateCount(), 0);
+    mkdirSync(join(objects, '17'), { recursive: true });
+    for (const name of ['a'.repeat(38), 'b'.repeat(38), 'tmp_obj_123_x', 'c'.repeat(37)]) writeFileSync(join(objects, '17', name), '');
+    assert.equal(loose.estimateCount(), 2 * 256);
+  } finally {
+    cleanup();
+  }
+});
+
+test('past autoPack.loose, loose objects are packed in the background and their files removed; git reads the result', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const repo = join(dir, 'r.git');
+    const store = await openStore(repo, { create: true, backend: { autoPack: { loose: 1000 } } });
+    const commits = 800;
+    // One commit at a time: each is about five loose objects (a blob, three trees, the commit).
+    for (let i = 0; i < commits; i++) {
+      await store.set(`k/${i % 50}/${i}`, `value ${i}`, { message: `set ${i}` });
+      // Reads of older values go on while the packing runs and removes files.
+      if (i % 97 === 96) assert.equal(new TextDecoder().decode(await store.get(`k/${(i - 90) % 50}/${i - 90}`)), `value ${i - 90}`);
+    }
+    await store.close(); // waits for a packing under way
+    const loose = looseIn(repo);
+    assert.ok(packsIn(repo) >= 1, 'no pack was written');
+    // What was written after the last estimate stays loose: a few hundred objects at most, not thousands.
+    assert.ok(loose < 1500, `${loose} loose files left of about ${commits * 5} written`);
+    git(['--git-dir', repo, 'fsck', '--strict', '--no-dangling']);
+    assert.equal(git(['--git-dir', repo, 'rev-list', '--count', 'main']).trim(), String(commits));
+    const again = await openStore(repo);
+    const log = (await again.log()).entries;
+    for (let i = 0; i < commits; i += 37) {
+      assert.equal(new TextDecoder().decode(await again.get(`k/${i % 50}/${i}`, { commit: log[commits - 1 - i]!.id })), `value ${i}`);
+    }
+    await again.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('without autoPack.loose (the default), loose objects stay for gc', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const repo = join(dir, 'r.git');
+    const store = await openStore(repo, { create: true });
+    for (let i = 0; i < 400; i++) await store.set(`k/${i % 50}/${i}`, `value ${i}`);
+    await store.close();
+    assert.equal(packsIn(repo), 0);
+    assert.ok(looseIn(repo) >= 1600);
   } finally {
     cleanup();
   }

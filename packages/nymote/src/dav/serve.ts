@@ -35,7 +35,7 @@ example:
     const host = options.host ?? '127.0.0.1';
     const port = portArg(options.port ?? '5232');
     const tls = await tlsFiles(options['tls-cert'], options['tls-key']);
-    const { store, accounts } = await context.open();
+    const { store, accounts } = await context.open({ service: true });
     const interrupted = io.interrupted();
     const server = createDavServer({ store, accounts, ...(tls ? { tls } : {}), log: (line) => io.stderr.write(`nymote: ${line}\n`) });
     const origin = await listen(server, host, port, tls !== undefined);

@@ -39,7 +39,7 @@ example:
     const { io, dataDir } = context;
     io.interrupted(); // asked for before anything else, so that a signal during start-up also ends us cleanly
     const base = defaults(process.getuid?.() === 0 || io.env['NYMOTE_PORTS'] === 'standard');
-    const { store, accounts } = await context.open();
+    const { store, accounts } = await context.open({ service: true });
     return runDaemon({
       io, dataDir, store, accounts,
       async readConfig() {

@@ -75,7 +75,7 @@ example:
     // daemon keeps what is hot and lets the rest go (issue target: 80 MB idle).
     const session = new StoreSession(io, storeRepository(dataDir), DAEMON_CACHE);
     try {
-      const { store } = await session.open({ create: true });
+      const { store } = await session.open({ create: true, service: true });
       const accounts = new Accounts(store);
       return await runDaemon({
         io, dataDir, store, accounts,

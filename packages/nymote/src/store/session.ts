@@ -1,5 +1,5 @@
 import { Store, type ObjectCacheOptions } from '@nymote/store';
-import { initRepository, openRepository, type FsBackendOptions } from '@nymote/store/node';
+import { AUTO_PACK_LOOSE, initRepository, openRepository, type FsBackendOptions } from '@nymote/store/node';
 import type { Io } from '../io.js';
 import { defaultAuthor } from './author.js';
 import type { Opened, StoreContext } from './context.js';
@@ -12,17 +12,25 @@ export class StoreSession implements StoreContext {
   /** `cache` sizes the store's object caches (a long-running daemon keeps them small). */
   constructor(readonly io: Io, readonly repo: string, private readonly cache?: ObjectCacheOptions) {}
 
-  open(options: { create?: boolean } = {}): Promise<Opened> {
+  /**
+   * `create`: make the repository when there is none. `service`: the command runs until interrupted (a
+   * server), so the repository packs its loose objects in the background as they pile up, as git's
+   * `gc --auto` does; a command that writes and exits leaves that to gc.
+   */
+  open(options: { create?: boolean; service?: boolean } = {}): Promise<Opened> {
     // A failed open is forgotten, so `init` can try opening first and create on not-a-repository.
-    this.opened ??= this.openNow(options.create === true).catch((e: unknown) => {
+    this.opened ??= this.openNow(options.create === true, options.service === true).catch((e: unknown) => {
       this.opened = undefined;
       throw e;
     });
     return this.opened;
   }
 
-  private async openNow(create: boolean): Promise<Opened> {
-    const options: FsBackendOptions = { onWarning: (m) => this.io.stderr.write(`nymote: warning: ${m}\n`) };
+  private async openNow(create: boolean, service: boolean): Promise<Opened> {
+    const options: FsBackendOptions = {
+      onWarning: (m) => this.io.stderr.write(`nymote: warning: ${m}\n`),
+      ...(service ? { autoPack: { loose: AUTO_PACK_LOOSE } } : {}),
+    };
     const backend = create ? await initRepository(this.repo, options) : await openRepository(this.repo, options);
     try {
       // The default branch is the one HEAD names, as in git, so a repository made by `git init -b x` works.

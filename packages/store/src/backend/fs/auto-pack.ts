@@ -1,15 +1,24 @@
-// Merging the small packs that group commits leave behind (PackSet.writeSmall writes one per batch of
-// 16 objects or more, see FsObjects.writeBatch), so that their number stays small: every read looks through the packs in turn, and a directory of thousands of
-// files is slow to change. The merge is geometric, as `git repack --geometric=2` does it: the smallest
-// packs are merged while the next one is less than twice what is merged so far, which leaves packs whose
-// sizes at least double from one to the next. An object is then rewritten about log2(n) times over its
-// life, not once per commit, and a merge never waits for a large pack to be copied.
+// Background upkeep of a repository's objects by the process that writes them, so that a service can
+// run for months without a gc: merging the small packs that group commits leave behind, and packing
+// loose objects once there are many (git's `gc --auto`).
 //
-// It runs after the write that pushed the count past the limit, in the background of the process that
-// wrote it, under a lock file shared by every process using the repository (one merge at a time; the
-// others skip theirs, the packs are merged by whoever holds the lock). The merged pack is complete and
-// flushed to disk before the packs it replaces are deleted, so readers never miss an object: one that
-// listed the directory before finds the old files open or rescans (see ObjectDatabase).
+// Small packs: PackSet.writeSmall writes one per batch of 16 objects or more (see
+// FsObjects.writeBatch), and every read looks through the packs in turn, so their number must stay
+// small. The merge is geometric, as `git repack --geometric=2` does it: the smallest packs are merged
+// while the next one is less than twice what is merged so far, which leaves packs whose sizes at least
+// double from one to the next. An object is then rewritten about log2(n) times over its life, not once
+// per commit, and a merge never waits for a large pack to be copied.
+//
+// Loose objects: a single commit's few objects are written as loose files (cheapest for one write),
+// which would otherwise pile up by the million. Past a limit, estimated as git does from one fan-out
+// directory, they become one pack (searched for deltas) and their files are removed; an object written
+// meanwhile stays loose until the next time.
+//
+// Both run after the write that called for them, in the background of the process that wrote it, under
+// a lock file shared by every process using the repository (one at a time; the others skip theirs, the
+// work is done by whoever holds the lock). The new pack is complete and flushed to disk before the
+// packs or files it replaces are deleted, so readers never miss an object: one that listed the
+// directory before finds the old files open or rescans (see ObjectDatabase).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFileSync, errnoCode, isNotFound, removeQuietly } from './files.js';
@@ -19,6 +28,10 @@ import { repackAll } from './repack.js';
 
 /** Packs beyond this many start a merge (git's gc.autoPackLimit is 50; ours are small and many). */
 export const AUTO_PACK_LIMIT = 16;
+/** Loose objects beyond about this many are packed, when asked for: git's gc.auto. */
+export const AUTO_PACK_LOOSE = 6700;
+/** Loose objects this process writes between two estimates of how many there are (a directory listing). */
+const LOOSE_CHECK_EVERY = 256;
 /** A lock older than this was left by a process that died (a merge of small packs takes seconds at most). */
 const STALE_LOCK_MS = 10 * 60 * 1000;
 const LOCK_FILE = 'nymote-auto-pack.lock';
@@ -53,23 +66,50 @@ export class AutoPack {
   /** The packs this process's merges made: their objects were searched for deltas once already. */
   private readonly merged = new Set<string>();
 
+  /** Loose objects written since the last estimate; starts at the threshold so that the first write estimates. */
+  private looseWritten = LOOSE_CHECK_EVERY;
+  /** The last estimate was over the limit: the next run packs the loose objects. */
+  private looseDue = false;
+
   constructor(
     private readonly packs: PackSet,
     private readonly loose: LooseObjects,
-    private readonly limits: { packs: number } | false,
+    private readonly limits: { packs: number; loose: number | false } | false,
     private readonly onWarning: (message: string) => void,
   ) {}
 
   /** Called after a pack was written: starts a merge when there are too many packs (not awaited). */
   schedule(): void {
     const limits = this.limits;
-    if (!limits || this.packs.files.length <= limits.packs || this.paused > 0) return;
+    if (!limits || this.packs.files.length <= limits.packs) return;
+    this.start();
+  }
+
+  /**
+   * Called after `n` loose objects were written: every LOOSE_CHECK_EVERY of them, estimates how many
+   * the repository holds, and starts packing them when that is over the limit (not awaited).
+   */
+  noteLoose(n: number): void {
+    const limit = this.limits ? this.limits.loose : false;
+    if (limit === false || n <= 0) return;
+    this.looseWritten += n;
+    if (this.looseWritten < LOOSE_CHECK_EVERY) return;
+    this.looseWritten = 0;
+    if (!this.looseDue) {
+      if (this.loose.estimateCount() <= limit) return;
+      this.looseDue = true;
+    }
+    this.start();
+  }
+
+  private start(): void {
+    if (this.paused > 0) return;
     if (this.running) {
       this.again = true;
       return;
     }
-    this.running = this.loop(limits.packs)
-      .catch((e: unknown) => this.onWarning(`merging small packs in ${this.packs.packDir} failed (nothing was removed): ${(e as Error).message}`))
+    this.running = this.loop()
+      .catch((e: unknown) => this.onWarning(`packing objects in ${this.packs.packDir} failed (nothing was removed): ${(e as Error).message}`))
       .finally(() => {
         this.running = undefined;
       });
@@ -85,20 +125,47 @@ export class AutoPack {
     this.paused++;
     try {
       await this.idle();
-      return await fn();
+      const result = await fn();
+      // gc packed every loose object there was.
+      this.looseDue = false;
+      return result;
     } finally {
       this.paused--;
     }
   }
 
-  private async loop(limit: number): Promise<void> {
+  private async loop(): Promise<void> {
     do {
       this.again = false;
       // The write that scheduled this returns first.
       await new Promise((resolve) => setImmediate(resolve));
-      if (this.paused > 0) return;
-      await this.mergeOnce(limit);
+      if (this.paused > 0 || !this.limits) return;
+      if (this.looseDue) {
+        await this.packLooseOnce();
+        // Only now: a write that estimated meanwhile found looseDue set and started nothing.
+        this.looseDue = false;
+      }
+      if (this.paused === 0 && this.packs.files.length > this.limits.packs) await this.mergeOnce(this.limits.packs);
     } while (this.again && this.paused === 0);
+  }
+
+  /** Every loose object into one new pack, then their files removed (those a pack holds, and only those). */
+  private async packLooseOnce(): Promise<void> {
+    const lock = join(this.packs.packDir, LOCK_FILE);
+    if (!takeLock(lock)) return;
+    try {
+      await this.packs.rescan();
+      const ids = await this.loose.list();
+      const toPack = ids.filter((id) => !this.packs.has(id));
+      if (toPack.length > 0) {
+        // Flushed to disk whatever the fsync option: removing the loose files must never be durable first.
+        const { pack } = await repackAll(this.packs, [], this.loose, toPack, { fsync: true, ...MERGE_SEARCH });
+        this.merged.add(pack.name);
+      }
+      await this.loose.remove(ids.filter((id) => this.packs.has(id)));
+    } finally {
+      removeQuietly(lock);
+    }
   }
 
   private async mergeOnce(limit: number): Promise<void> {

@@ -224,6 +224,16 @@ export class LooseObjects {
     return ids;
   }
 
+  /**
+   * About how many loose objects there are, from one fan-out directory as git's `gc --auto` counts
+   * them: ids are uniform, so objects/17 holds about 1/256 of them. One directory listing.
+   */
+  estimateCount(): number {
+    let n = 0;
+    for (const f of readdirOrEmpty(join(this.objectsDir, '17'))) if (f.length === 38 && isObjectId(`17${f}`)) n++;
+    return n * 256;
+  }
+
   /** The loose ids starting with `prefix` (at least two hex digits: one fan-out directory is listed). */
   withPrefix(prefix: string): ObjectId[] {
     const dir = prefix.slice(0, 2);

@@ -27,7 +27,7 @@ export class FsObjects implements ObjectStore {
   private readonly cache = new Lru<ObjectId, RawObject>(CACHE_BYTES, (o) => o.body.length + 64, CACHE_BYTES / 16);
   private readonly present = new Set<ObjectId>();
   private readonly all: readonly ObjectDatabase[];
-  /** Merges the small packs that writeBatch leaves. */
+  /** Merges the small packs that writeBatch leaves, and packs loose objects when asked to (options.autoPack). */
   readonly autoPack: AutoPack;
 
   private constructor(
@@ -158,7 +158,7 @@ export class FsObjects implements ObjectStore {
     const id = this.hash(type, body);
     if (!this.knownStored(id)) {
       await yieldIfBusy();
-      await this.local.loose.write({ id, type, body });
+      if (await this.local.loose.write({ id, type, body })) this.autoPack.noteLoose(1);
     }
     this.remember(id);
     return id;
@@ -190,7 +190,7 @@ export class FsObjects implements ObjectStore {
       else await this.local.packs.write(fresh, { deltas: false, fsync: this.options.fsync });
       this.autoPack.schedule();
     } else if (fresh.length > 0) {
-      await this.local.loose.writeMany(fresh);
+      this.autoPack.noteLoose(await this.local.loose.writeMany(fresh));
     }
     for (const id of queued) this.remember(id);
     return ids;

@@ -1,4 +1,4 @@
-import { AUTO_PACK_LIMIT } from './auto-pack.js';
+import { AUTO_PACK_LIMIT, AUTO_PACK_LOOSE } from './auto-pack.js';
 
 /** Options of `initRepository` / `openRepository`. */
 export interface FsBackendOptions {
@@ -19,10 +19,14 @@ export interface FsBackendOptions {
    */
   packThreshold?: number;
   /**
-   * Merging packs in the background (auto-pack.ts): past `packs` packs (default 16), the smallest are
-   * merged. false: never; gc does it.
+   * Upkeep of the objects in the background of the writing process (auto-pack.ts). Past `packs` packs
+   * (default 16), the smallest are merged. `loose`: past about this many loose objects, they are packed
+   * and their files removed, as git's `gc --auto` does; a number (AUTO_PACK_LOOSE is git's 6700), or
+   * false (default): left to gc. Off by default because the packing (reading every loose file, a delta
+   * search, deleting the files) runs in the writer's process: a long-running service wants it, a
+   * command that writes and exits, or a bulk load about to call gc, does not. false: neither; gc does both.
    */
-  autoPack?: { packs?: number } | false;
+  autoPack?: { packs?: number; loose?: number | false } | false;
   /** Notes worth a human's attention (a stale lock removed). Default: process.emitWarning. */
   onWarning?: (message: string) => void;
 }
@@ -32,7 +36,7 @@ export interface ResolvedOptions {
   lockTimeoutMs: number;
   staleLockMs: number;
   packThreshold: number;
-  autoPack: { packs: number } | false;
+  autoPack: { packs: number; loose: number | false } | false;
   onWarning: (message: string) => void;
 }
 
@@ -42,7 +46,10 @@ export function resolveOptions(o: FsBackendOptions = {}): ResolvedOptions {
     lockTimeoutMs: o.lockTimeoutMs ?? 5000,
     staleLockMs: o.staleLockMs ?? 10_000,
     packThreshold: Math.max(1, o.packThreshold ?? 16),
-    autoPack: o.autoPack === false ? false : { packs: Math.max(2, o.autoPack?.packs ?? AUTO_PACK_LIMIT) },
+    autoPack: o.autoPack === false ? false : {
+      packs: Math.max(2, o.autoPack?.packs ?? AUTO_PACK_LIMIT),
+      loose: typeof o.autoPack?.loose === 'number' ? Math.max(0, o.autoPack.loose) : false,
+    },
     onWarning: o.onWarning ?? ((m) => process.emitWarning(m, { code: 'NYMOTE_FS' })),
   };
 }
