@@ -140,8 +140,8 @@ test('on disk: git reads the mail, views refresh incrementally and across proces
     assert.deepEqual(v2.get(257)!.flags, ['\\Seen']);
     assert.deepEqual(v1.get(257)!.flags, [], 'the old snapshot is unchanged');
     const git = (...args: string[]) => execFileSync('git', ['--git-dir', join(dir, 'store.git'), ...args], { encoding: 'utf8' });
-    assert.match(git('show', 'users/alice:mail/boxes/INBOX/1/257.eml'), /^Subject: Message 256\r$/m);
-    assert.match(git('show', 'users/alice:mail/boxes/INBOX/1/257.json'), /"flags":\["\\\\Seen"\]/);
+    assert.match(git('show', 'users/alice:mail/boxes/INBOX/0/8/257.eml'), /^Subject: Message 256\r$/m);
+    assert.match(git('show', 'users/alice:mail/boxes/INBOX/0/8/257.json'), /"flags":\["\\\\Seen"\]/);
     assert.match(git('log', '-1', '--format=%s', 'users/alice'), /^Mark 1 message in INBOX as \\Seen$/m);
     git('fsck', '--strict');
     await other.store.close();

@@ -30,8 +30,8 @@ test('mail import an mbox file, log it, undo it; errors name what is wrong', asy
     assert.match(imported.err, /read 2,000 messages/);
 
     const repo = join(dir, 'store.git');
-    assert.match(git(repo, ['show', 'users/alice:mail/boxes/Archive%2F2025/9/2500.eml']), /^Subject: Message 2500\r\n\r\nBody 2500\.\r\nFrom a quoted line\.\r\n$/m);
-    assert.match(git(repo, ['show', 'users/alice:mail/boxes/Archive%2F2025/0/1.json']), /"flags":\["\\\\Seen"\].*"internalDate":"2026-11-26T10:01:00Z"/);
+    assert.match(git(repo, ['show', 'users/alice:mail/boxes/Archive%2F2025/1/78/2500.eml']), /^Subject: Message 2500\r\n\r\nBody 2500\.\r\nFrom a quoted line\.\r\n$/m);
+    assert.match(git(repo, ['show', 'users/alice:mail/boxes/Archive%2F2025/0/0/1.json']), /"flags":\["\\\\Seen"\].*"internalDate":"2026-11-26T10:01:00Z"/);
 
     const log = await nymote(['mail', '--data', dir, 'log', 'alice', 'Archive/2025'], { env });
     assert.equal(log.status, 0, log.err);

@@ -2,19 +2,21 @@
 //
 //   mail/.state.json                        { "lastUidValidity": n }: UIDVALIDITY never repeats
 //   mail/boxes/<box>/.mailbox.json          the mailbox: UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ, SPECIAL-USE, subscribed
-//   mail/boxes/<box>/<bucket>/<uid>.eml     the message as it arrived, byte for byte
-//   mail/boxes/<box>/<bucket>/<uid>.json    its flags, MODSEQ and INTERNALDATE
+//   mail/boxes/<box>/<dir>/<uid>.eml        the message as it arrived, byte for byte
+//   mail/boxes/<box>/<dir>/<uid>.json       its flags, MODSEQ and INTERNALDATE
 //
 // A message copied to another mailbox is a second tree entry naming the same git blob, so its bytes
 // are stored once (git addresses content by hash). Flags live apart from the bytes so that a flag
-// change rewrites a small record and never touches the message. Buckets of 256 UIDs keep each
-// directory small, so a change rewrites a few small trees whatever the size of the mailbox.
+// change rewrites a small record and never touches the message. <dir> spreads the UIDs over small
+// directories, so that a change rewrites a few small trees whatever the size of the mailbox; how is
+// the mailbox's layout (see Layout).
+
+import { MailError } from './errors.js';
 
 export const MAIL_ROOT = 'mail';
 export const STATE_KEY = `${MAIL_ROOT}/.state.json`;
 export const BOXES = `${MAIL_ROOT}/boxes`;
 export const MAILBOX_FILE = '.mailbox.json';
-export const BUCKET_SIZE = 256;
 
 /** The hierarchy delimiter of mailbox names, as LIST reports it. */
 export const DELIMITER = '/';
@@ -29,6 +31,8 @@ export interface MailboxMeta {
   /** RFC 6154 attribute, e.g. "\\Sent". */
   specialUse?: string;
   subscribed: boolean;
+  /** See Layout; absent in mailboxes made before there was a choice (layout 1). */
+  layout?: number;
 }
 
 /** What `<uid>.json` holds. */
@@ -53,18 +57,38 @@ export function boxName(segment: string): string {
 
 export const boxKey = (name: string) => `${BOXES}/${boxSegment(name)}`;
 export const metaKey = (name: string) => `${boxKey(name)}/${MAILBOX_FILE}`;
-const bucketOf = (uid: number) => String(Math.floor(uid / BUCKET_SIZE));
-/** The message bytes and record of a UID, relative to its mailbox's key. */
-export const rawPath = (uid: number) => `${bucketOf(uid)}/${uid}.eml`;
-export const recordPath = (uid: number) => `${bucketOf(uid)}/${uid}.json`;
 
-/** A key relative to a mailbox ("3/812.json") as the UID and file kind it names, or undefined. */
+/**
+ * Where a mailbox puts the message of a UID, below its own key:
+ * - 1 (mailboxes whose record has no "layout"): `<uid/256>/<uid>.eml`, one directory per 256 UIDs.
+ *   Every flag change rewrites a directory of up to 512 entries, about 19 KB.
+ * - 2: `<uid/2048>/<uid/32>/<uid>.eml`, two levels of directories of at most 64 entries (about 2.4 KB).
+ *   A flag change then rewrites about 5 KB of directories instead of 19.
+ * New mailboxes get LAYOUT. Reading needs no layout: parseMessagePath knows the shape of both.
+ */
+export type Layout = 1 | 2;
+export const LAYOUT: Layout = 2;
+
+/** The layout of a mailbox; a MailError for one this version does not know (made by a newer one), so that nothing is written to it. */
+export function layoutOf(meta: MailboxMeta): Layout {
+  if (meta.layout === undefined || meta.layout === 1) return 1;
+  if (meta.layout === 2) return 2;
+  throw new MailError('CANNOT', `mailbox ${meta.name} is stored in layout ${String(meta.layout)}, which this version of nymote does not know`);
+}
+
+const dirOf = (uid: number, layout: Layout) => (layout === 1 ? String(Math.floor(uid / 256)) : `${Math.floor(uid / 2048)}/${Math.floor(uid / 32)}`);
+/** The message bytes and record of a UID, relative to its mailbox's key. */
+export const rawPath = (uid: number, layout: Layout) => `${dirOf(uid, layout)}/${uid}.eml`;
+export const recordPath = (uid: number, layout: Layout) => `${dirOf(uid, layout)}/${uid}.json`;
+
+/** A key relative to a mailbox ("3/812.json", "0/25/812.json") as the UID and file kind it names, or undefined. */
 export function parseMessagePath(rel: string): { uid: number; kind: 'raw' | 'record' } | undefined {
-  const m = /^(\d+)\/([1-9]\d*)\.(eml|json)$/.exec(rel);
+  const m = /^(?:(\d+)\/)?(\d+)\/([1-9]\d*)\.(eml|json)$/.exec(rel);
   if (!m) return undefined;
-  const uid = Number(m[2]);
-  if (bucketOf(uid) !== m[1]) return undefined;
-  return { uid, kind: m[3] === 'eml' ? 'raw' : 'record' };
+  const uid = Number(m[3]);
+  const layout: Layout = m[1] === undefined ? 1 : 2;
+  if (dirOf(uid, layout) !== (layout === 1 ? m[2] : `${m[1]}/${m[2]}`)) return undefined;
+  return { uid, kind: m[4] === 'eml' ? 'raw' : 'record' };
 }
 
 const encoder = new TextEncoder();

@@ -3,7 +3,7 @@ import { Tree, type Author, type Store, type WriteOptions } from '@nymote/store'
 import { MailError } from './errors.js';
 import { applyFlags, normalizeFlags, sameFlags, type FlagOp } from './flags.js';
 import {
-  BOXES, DELIMITER, MAILBOX_FILE, STATE_KEY, boxKey, boxName, decodeJson, encodeJson, metaKey, rawPath, recordPath,
+  BOXES, DELIMITER, LAYOUT, MAILBOX_FILE, STATE_KEY, boxKey, boxName, decodeJson, encodeJson, layoutOf, metaKey, rawPath, recordPath,
   type MailboxMeta, type MessageMeta,
 } from './layout.js';
 import { MailboxView } from './mailbox-view.js';
@@ -206,9 +206,10 @@ export class Mailstore {
         await tree.setObject(boxKey(target), '40000', id);
         await tree.set(metaKey(target), encodeJson({ ...meta, name: target, uidValidity: await this.nextUidValidity(tree), specialUse: name === 'INBOX' ? undefined : meta.specialUse }));
         if (name === 'INBOX') {
-          // INBOX stays, empty, with its UIDVALIDITY and UIDNEXT: its UIDs are not reused.
+          // INBOX stays, empty, with its UIDVALIDITY and UIDNEXT: its UIDs are not reused. Empty, it
+          // can take the current layout whatever it had.
           await tree.remove(boxKey(name));
-          await tree.set(metaKey(name), encodeJson({ ...meta, highestModseq: meta.highestModseq + 1 }));
+          await tree.set(metaKey(name), encodeJson({ ...meta, highestModseq: meta.highestModseq + 1, layout: LAYOUT }));
         } else {
           await tree.remove(boxKey(name));
         }
@@ -241,8 +242,9 @@ export class Mailstore {
       const uid = meta.uidNext;
       const modseq = meta.highestModseq + 1;
       this.recent.adding(meta.uidValidity, uid);
-      await putBytes(tree, box, uid, raw);
-      await putRecord(tree, box, uid, { flags, modseq, internalDate, size: raw.length });
+      const at = placeIn(box, meta);
+      await putBytes(tree, at, uid, raw);
+      await putRecord(tree, at, uid, { flags, modseq, internalDate, size: raw.length });
       await tree.set(metaKey(box), encodeJson({ ...meta, uidNext: uid + 1, highestModseq: modseq }));
       done = { uidValidity: meta.uidValidity, uid, modseq };
     }, true);
@@ -273,9 +275,10 @@ export class Mailstore {
         const modseq = meta.highestModseq + 1;
         let uid = meta.uidNext;
         this.recent.adding(meta.uidValidity, uid);
+        const at = placeIn(box, meta);
         for (const m of items) {
-          await putBytes(tree, box, uid, m.raw);
-          await putRecord(tree, box, uid, { flags: m.flags, modseq, internalDate: m.internalDate, size: m.raw.length });
+          await putBytes(tree, at, uid, m.raw);
+          await putRecord(tree, at, uid, { flags: m.flags, modseq, internalDate: m.internalDate, size: m.raw.length });
           uid++;
         }
         await tree.set(metaKey(box), encodeJson({ ...meta, uidNext: uid, highestModseq: modseq }));
@@ -308,6 +311,7 @@ export class Mailstore {
     await this.commit((n: number) => `${verb} ${plural(n, 'message')} in ${box}${op === 'set' ? ` to ${wanted.join(' ') || '(none)'}` : ` as ${wanted.join(' ')}`}`, async (tree) => {
       const view = await this.records(tree, box, uids);
       const meta = view.meta;
+      const at = placeIn(box, meta);
       const modseq = meta.highestModseq + 1;
       result = { modseq: meta.highestModseq, changed: [], modified: [] };
       for (const uid of uids) {
@@ -319,7 +323,7 @@ export class Mailstore {
         }
         const next = applyFlags(e.flags, op, wanted);
         if (sameFlags(next, e.flags)) continue;
-        await putRecord(tree, box, uid, { flags: next, modseq, internalDate: e.internalDate, size: e.size });
+        await putRecord(tree, at, uid, { flags: next, modseq, internalDate: e.internalDate, size: e.size });
         result.changed.push({ uid, flags: next, modseq });
       }
       if (result.changed.length > 0) {
@@ -339,8 +343,9 @@ export class Mailstore {
       const view = await this.view(box, tree);
       const candidates = uids ?? view.uids;
       gone = candidates.filter((uid) => view.get(uid)?.flags.includes('\\Deleted')).sort((a, b) => a - b);
+      const at = placeIn(box, view.meta);
       for (const uid of gone) {
-        await removeMessage(tree, box, uid);
+        await removeMessage(tree, at, uid);
       }
       if (gone.length > 0) await tree.set(metaKey(box), encodeJson({ ...view.meta, highestModseq: view.meta.highestModseq + 1 }));
       return gone.length;
@@ -364,12 +369,13 @@ export class Mailstore {
       let uidNext = target.uidNext;
       const modseq = target.highestModseq + 1;
       result = { uidValidity: target.uidValidity, from: [], to: [] };
+      const into = placeIn(dst, target);
       for (const uid of [...uids].sort((a, b) => a - b)) {
         const e = view.get(uid);
         if (!e?.blob) continue;
         const copyUid = uidNext++;
-        await putBytes(tree, dst, copyUid, { blob: e.blob });
-        await putRecord(tree, dst, copyUid, { flags: e.flags, modseq, internalDate: e.internalDate, size: e.size });
+        await putBytes(tree, into, copyUid, { blob: e.blob });
+        await putRecord(tree, into, copyUid, { flags: e.flags, modseq, internalDate: e.internalDate, size: e.size });
         result.from.push(uid);
         result.to.push(copyUid);
       }
@@ -377,8 +383,9 @@ export class Mailstore {
       this.recent.adding(target.uidValidity, target.uidNext);
       await tree.set(metaKey(dst), encodeJson({ ...(src === dst ? await this.readMeta(tree, dst) : target), uidNext, highestModseq: modseq }));
       if (options.move) {
+        const from = placeIn(src, view.meta);
         for (const uid of result.from) {
-          await removeMessage(tree, src, uid);
+          await removeMessage(tree, from, uid);
         }
         await tree.set(metaKey(src), encodeJson({ ...view.meta, highestModseq: view.meta.highestModseq + 1 }));
       }
@@ -421,16 +428,17 @@ export class Mailstore {
           throw e instanceof MailError ? new MailError('CANNOT', `mailbox ${b.name} is gone: undo its deletion first`) : e;
         });
         const modseq = view.meta.highestModseq + 1;
+        const at = placeIn(b.name, view.meta);
         let uidNext = view.meta.uidNext;
         if (b.removed.length > 0) this.recent.adding(view.meta.uidValidity, uidNext);
         for (const uid of b.added) {
           if (!view.get(uid)) continue;
-          await removeMessage(tree, b.name, uid);
+          await removeMessage(tree, at, uid);
         }
         for (const m of b.removed) {
           const uid = uidNext++;
-          await putBytes(tree, b.name, uid, { blob: m.blob });
-          await putRecord(tree, b.name, uid, { flags: m.meta.flags, modseq, internalDate: m.meta.internalDate, size: m.meta.size });
+          await putBytes(tree, at, uid, { blob: m.blob });
+          await putRecord(tree, at, uid, { flags: m.meta.flags, modseq, internalDate: m.meta.internalDate, size: m.meta.size });
         }
         for (const f of b.flags) {
           const e = view.get(f.uid);
@@ -440,7 +448,7 @@ export class Mailstore {
           const after = lower(f.after);
           const next = normalizeFlags([...e.flags.filter((x) => before.has(x.toLowerCase()) || !after.has(x.toLowerCase())), ...f.before.filter((x) => !after.has(x.toLowerCase()))]);
           if (sameFlags(next, e.flags)) continue;
-          await putRecord(tree, b.name, f.uid, { flags: next, modseq, internalDate: e.internalDate, size: e.size });
+          await putRecord(tree, at, f.uid, { flags: next, modseq, internalDate: e.internalDate, size: e.size });
         }
         await tree.set(metaKey(b.name), encodeJson({ ...(await this.readMeta(tree, b.name)), uidNext, highestModseq: modseq }));
       }
@@ -456,12 +464,13 @@ export class Mailstore {
   private async records(tree: Tree, box: string, uids: readonly number[]): Promise<{ meta: MailboxMeta; get(uid: number): (MessageMeta & { size: number }) | undefined }> {
     if (uids.length > DIRECT_READS) return this.view(box, tree);
     const meta = await this.readMeta(tree, box);
+    const at = placeIn(box, meta);
     const found = new Map<number, MessageMeta & { size: number }>();
     for (const uid of uids) {
-      const key = `${boxKey(box)}/${recordPath(uid)}`;
+      const key = at.record(uid);
       const bytes = await tree.get(key);
       // As in a view: a record without its message's bytes is not a message.
-      if (bytes && (await tree.kind(`${boxKey(box)}/${rawPath(uid)}`)) === 'value') found.set(uid, decodeJson(bytes, `message record ${key}`));
+      if (bytes && (await tree.kind(at.raw(uid))) === 'value') found.set(uid, decodeJson(bytes, `message record ${key}`));
     }
     return { meta, get: (uid) => found.get(uid) };
   }
@@ -488,7 +497,7 @@ export class Mailstore {
   }
 
   private async writeNewBox(tree: Tree, name: string, specialUse: string | undefined): Promise<MailboxMeta> {
-    const meta: MailboxMeta = { name, uidValidity: await this.nextUidValidity(tree), uidNext: 1, highestModseq: 1, subscribed: true, ...(specialUse ? { specialUse } : {}) };
+    const meta: MailboxMeta = { name, uidValidity: await this.nextUidValidity(tree), uidNext: 1, highestModseq: 1, subscribed: true, ...(specialUse ? { specialUse } : {}), layout: LAYOUT };
     await tree.set(metaKey(name), encodeJson(meta));
     return meta;
   }
@@ -521,19 +530,30 @@ export class Mailstore {
 
 // A message is two keys: its bytes (`<uid>.eml`) and its record (`<uid>.json`), see layout.ts.
 
+/** Where the messages of one mailbox go: full keys by UID, in the mailbox's layout. */
+interface Placement {
+  raw(uid: number): string;
+  record(uid: number): string;
+}
+
+function placeIn(box: string, meta: MailboxMeta): Placement {
+  const base = boxKey(box);
+  const layout = layoutOf(meta);
+  return { raw: (uid) => `${base}/${rawPath(uid, layout)}`, record: (uid) => `${base}/${recordPath(uid, layout)}` };
+}
+
 /** The bytes of message `uid`: new ones, or a blob already stored (a copy, a message brought back). */
-async function putBytes(tree: Tree, box: string, uid: number, bytes: Uint8Array | { blob: string }): Promise<void> {
-  const key = `${boxKey(box)}/${rawPath(uid)}`;
-  if (bytes instanceof Uint8Array) await tree.set(key, bytes);
-  else await tree.setObject(key, '100644', bytes.blob);
+async function putBytes(tree: Tree, at: Placement, uid: number, bytes: Uint8Array | { blob: string }): Promise<void> {
+  if (bytes instanceof Uint8Array) await tree.set(at.raw(uid), bytes);
+  else await tree.setObject(at.raw(uid), '100644', bytes.blob);
 }
 
-async function putRecord(tree: Tree, box: string, uid: number, meta: MessageMeta & { size: number }): Promise<void> {
+async function putRecord(tree: Tree, at: Placement, uid: number, meta: MessageMeta & { size: number }): Promise<void> {
   const { flags, modseq, internalDate, size } = meta;
-  await tree.set(`${boxKey(box)}/${recordPath(uid)}`, encodeJson({ flags, modseq, internalDate, size }));
+  await tree.set(at.record(uid), encodeJson({ flags, modseq, internalDate, size }));
 }
 
-async function removeMessage(tree: Tree, box: string, uid: number): Promise<void> {
-  await tree.remove(`${boxKey(box)}/${rawPath(uid)}`);
-  await tree.remove(`${boxKey(box)}/${recordPath(uid)}`);
+async function removeMessage(tree: Tree, at: Placement, uid: number): Promise<void> {
+  await tree.remove(at.raw(uid));
+  await tree.remove(at.record(uid));
 }
