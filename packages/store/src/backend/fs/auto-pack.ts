@@ -7,7 +7,9 @@
 // small. The merge is geometric, as `git repack --geometric=2` does it: the smallest packs are merged
 // while the next one is less than twice what is merged so far, which leaves packs whose sizes at least
 // double from one to the next. An object is then rewritten about log2(n) times over its life, not once
-// per commit, and a merge never waits for a large pack to be copied.
+// per commit, and a merge never waits for a large pack to be copied. A merge concatenates the packs
+// (concat-packs.ts: a copy of their bytes, no work per object); only when it cannot (an object in two
+// of them) does it repack them entry by entry, with a delta search of what was never searched.
 //
 // Loose objects: a single commit's few objects are written as loose files (cheapest for one write),
 // which would otherwise pile up by the million. Past a limit, estimated as git does from one fan-out
@@ -24,6 +26,7 @@ import { join } from 'node:path';
 import { createFileSync, errnoCode, isNotFound, removeQuietly } from './files.js';
 import type { LooseObjects } from './loose-objects.js';
 import { deletePackFiles, isKept, type PackFile, type PackSet } from './packs.js';
+import { concatenatePacks } from './concat-packs.js';
 import { repackAll } from './repack.js';
 
 /** Packs beyond this many start a merge (git's gc.autoPackLimit is 50; ours are small and many). */
@@ -36,9 +39,10 @@ const LOOSE_CHECK_EVERY = 256;
 const STALE_LOCK_MS = 10 * 60 * 1000;
 const LOCK_FILE = 'nymote-auto-pack.lock';
 /**
- * The delta search of a merge: batches of 512 objects (gc's are 4,096 and 32 MiB of bodies), and only
- * objects of 512 bytes or more (gc's smallest is 64), as the write path deltifies successive versions
- * that large: small records and directories are copied as they are until gc.
+ * The delta search of a repacking merge and of packing loose objects: batches of 512 objects (gc's
+ * are 4,096 and 32 MiB of bodies), and only objects of 512 bytes or more (gc's smallest is 64), as the
+ * write path deltifies successive versions that large: small records and directories are copied as
+ * they are until gc.
  */
 const MERGE_SEARCH = { batchObjects: 512, batchBytes: 4 << 20, minDeltaTarget: 512 };
 
@@ -181,14 +185,19 @@ export class AutoPack {
       if (n < 2) return;
       const chosen = candidates.slice(0, n);
       // Flushed to disk whatever the fsync option: deleting the old packs must never be durable first.
-      // A small delta search batch: this runs beside the service, whose memory it must not double.
+      // Concatenated when it can be (no work per object); else a repack, with a small delta search batch:
+      // this runs beside the service, whose memory it must not double.
+      const joined = await concatenatePacks(this.packs, chosen, true);
       const searched = (p: PackFile): boolean => this.merged.has(p.name);
-      const { pack } = await repackAll(this.packs, chosen, this.loose, [], { fsync: true, ...MERGE_SEARCH, searched });
+      const pack = joined.pack
+        ?? (await repackAll(this.packs, chosen, this.loose, [], { fsync: true, ...MERGE_SEARCH, searched })).pack;
+      const allSearched = chosen.every(searched);
       for (const old of chosen) {
         this.merged.delete(old.name);
         if (old.name !== pack.name) deletePackFiles(old);
       }
-      this.merged.add(pack.name);
+      // A concatenation searched nothing: its pack counts as searched only if all its parts were.
+      if (!joined.pack || allSearched) this.merged.add(pack.name);
       await this.packs.rescan();
     } finally {
       removeQuietly(lock);

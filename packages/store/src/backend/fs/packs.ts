@@ -103,6 +103,11 @@ export class PackFile implements PackEntrySource {
     return this.index.has(id);
   }
 
+  /** The pack file's size in bytes, trailer included. */
+  get size(): number {
+    return this.reader.size;
+  }
+
   /**
    * The object, or undefined. Not re-hashed, as git does not re-hash what it reads from packs either:
    * zlib's Adler-32 of every entry, the inflated size against the header and the delta checks catch

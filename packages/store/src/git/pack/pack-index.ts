@@ -214,6 +214,12 @@ export class PackIndex {
     return this.version === 1 ? undefined : this.view.getUint32(this.crcAt + i * 4);
   }
 
+  /** The id of entry `i` as its 20 bytes (a view into the index). */
+  idBytesAt(i: number): Uint8Array {
+    const at = this.idsAt + i * this.idStride;
+    return this.bytes.subarray(at, at + ID_BYTES);
+  }
+
   *ids(): Iterable<ObjectId> {
     for (let i = 0; i < this.count; i++) yield this.idAt(i);
   }
@@ -293,17 +299,28 @@ export class PackIndexBuilder {
     return this.n;
   }
 
-  add(id: ObjectId, offset: number, crc32: number): void {
+  add(id: ObjectId | Uint8Array, offset: number, crc32: number): void {
     if (this.n >= this.offsets.length) throw new RangeError('pack index: more entries than its capacity');
     if (!Number.isSafeInteger(offset) || offset < 0) throw new TypeError(`bad pack offset ${offset}`);
-    writeHex(this.ids, this.n * ID_BYTES, id);
+    if (typeof id === 'string') writeHex(this.ids, this.n * ID_BYTES, id);
+    else this.ids.set(id.subarray(0, ID_BYTES), this.n * ID_BYTES);
     this.offsets[this.n] = offset;
     this.crcs[this.n] = crc32 >>> 0;
     this.n++;
   }
 
-  encode(packChecksum: Uint8Array, sha1: Sha1): Uint8Array {
-    if (packChecksum.length !== ID_BYTES) throw new TypeError(`pack checksum must be ${ID_BYTES} bytes`);
+  /** An id added twice, if any: a pack may not hold one object in two entries. */
+  firstDuplicate(): ObjectId | undefined {
+    const { order, compare } = this.sorted();
+    for (let i = 1; i < order.length; i++) {
+      if (compare(order[i - 1]!, order[i]!) === 0) return toHex(this.ids, order[i]! * ID_BYTES, (order[i]! + 1) * ID_BYTES);
+    }
+    return undefined;
+  }
+
+  /** The entries in id order (a permutation), and the comparison of two entries by id; kept until the next add(). */
+  private sorted(): { order: Uint32Array; compare: (a: number, b: number) => number } {
+    if (this.sortCache?.order.length === this.n) return this.sortCache;
     const { ids, n } = this;
     // Sorted by id through a permutation, compared on the first four bytes as one number first.
     const order = new Uint32Array(n);
@@ -322,6 +339,16 @@ export class PackIndexBuilder {
       return 0;
     };
     order.sort(compare);
+    this.sortCache = { order, compare };
+    return this.sortCache;
+  }
+
+  private sortCache: { order: Uint32Array; compare: (a: number, b: number) => number } | undefined;
+
+  encode(packChecksum: Uint8Array, sha1: Sha1): Uint8Array {
+    if (packChecksum.length !== ID_BYTES) throw new TypeError(`pack checksum must be ${ID_BYTES} bytes`);
+    const { ids, n } = this;
+    const { order, compare } = this.sorted();
     let large = 0;
     for (let i = 0; i < n; i++) if (this.offsets[i]! >= LARGE_FLAG) large++;
     const idsAt = 8 + FANOUT_BYTES;
