@@ -27,3 +27,37 @@ test('hot entries survive a stream of cold ones, and the weight bound holds', ()
   lru.set(-1, new Uint8Array(6_000));
   assert.equal(lru.has(-1), false, 'heavier than maxWeight: not kept');
 });
+
+test('against a model: the weight bound holds, replaced values count once, and without reads the oldest go first', () => {
+  // A deterministic mix of sets of new and existing keys with varying weights, and reads.
+  let seed = 7;
+  const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+  const lru = new Lru<number, number>(300, (v) => v);
+  const weights = new Map<number, number>();
+  for (let step = 0; step < 50_000; step++) {
+    const key = random(400);
+    if (random(3) === 0) {
+      const v = lru.get(key);
+      if (v !== undefined) assert.equal(v, weights.get(key), `key ${key} read back ${v}`);
+      continue;
+    }
+    const weight = 1 + random(20);
+    lru.set(key, weight);
+    weights.set(key, weight);
+    let total = 0;
+    for (const [k, w] of weights) if (lru.has(k)) total += w;
+    assert.ok(total <= 300, `step ${step}: ${total} held`);
+    assert.equal(lru.has(key), true, 'the entry just set is kept');
+  }
+  // Without reads, eviction is first in, first out, also for keys set again (they count as new).
+  const fifo = new Lru<string, number>(3);
+  for (const k of ['a', 'b', 'c', 'a', 'd']) fifo.set(k, 1);
+  assert.deepEqual(['a', 'b', 'c', 'd'].map((k) => fifo.has(k)), [true, false, true, true]);
+  fifo.set('e', 1);
+  assert.deepEqual(['a', 'c', 'd', 'e'].map((k) => fifo.has(k)), [true, false, true, true]);
+  fifo.clear();
+  assert.equal(fifo.size, 0);
+  fifo.set('x', 1);
+  assert.equal(fifo.get('x'), 1);
+});
+
