@@ -1,4 +1,4 @@
-import type { Store } from '@nymote/store';
+import { Lru, type Store } from '@nymote/store';
 import { summarizeCalendarObject, type CalendarSummary } from './query/index.js';
 import { uidOf } from './validate.js';
 
@@ -8,19 +8,20 @@ import { uidOf } from './validate.js';
  * not once per request.
  */
 export class UidIndex {
-  private readonly uids = new Map<string, string | undefined>();
+  private readonly uids: Lru<string, string | undefined>;
+  private readonly summaries: Lru<string, CalendarSummary>;
 
-  constructor(private readonly store: Store, private readonly max = 100_000) {}
+  constructor(private readonly store: Store, max = 100_000) {
+    this.uids = new Lru(max);
+    this.summaries = new Lru(max);
+  }
 
   async uid(blob: string): Promise<string | undefined> {
     if (this.uids.has(blob)) return this.uids.get(blob);
     const uid = uidOf(Buffer.from(await this.store.objects.blob(blob)).toString('utf8'));
-    if (this.uids.size >= this.max) this.uids.delete(this.uids.keys().next().value!);
     this.uids.set(blob, uid);
     return uid;
   }
-
-  private readonly summaries = new Map<string, CalendarSummary>();
 
   /**
    * The query engine's summary of a calendar object (component types, time span), so that a
@@ -30,7 +31,6 @@ export class UidIndex {
     const hit = this.summaries.get(blob);
     if (hit) return hit;
     const summary = summarizeCalendarObject(Buffer.from(await this.store.objects.blob(blob)).toString('utf8'));
-    if (this.summaries.size >= this.max) this.summaries.delete(this.summaries.keys().next().value!);
     this.summaries.set(blob, summary);
     return summary;
   }
