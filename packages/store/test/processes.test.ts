@@ -48,7 +48,11 @@ async function killWhileWriting(commits: number, mode: 'one' | 'group'): Promise
     while (next < commits) {
       const p = spawn(process.execPath, [fixture('crash-writer.js'), dir, String(next), String(commits), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
       let buf = '';
+      // Killed a random moment after its first commit returned: while it writes, not while node starts
+      // (a kill timed from the spawn missed a fast writer often enough to leave too few kills).
+      let killer: NodeJS.Timeout | undefined;
       p.stdout.on('data', (d: Buffer) => {
+        killer ??= setTimeout(() => { kills++; p.kill('SIGKILL'); }, Math.random() * 40);
         buf += d.toString();
         let nl: number;
         while ((nl = buf.indexOf('\n')) >= 0) {
@@ -57,7 +61,6 @@ async function killWhileWriting(commits: number, mode: 'one' | 'group'): Promise
           buf = buf.slice(nl + 1);
         }
       });
-      const killer = setTimeout(() => { kills++; p.kill('SIGKILL'); }, 60 + Math.random() * 250);
       await new Promise((r) => p.on('exit', r));
       clearTimeout(killer);
       // Resume after the last commit the branch really has (a killed write may or may not have landed).
