@@ -82,22 +82,33 @@ export class AutoPack {
     private readonly onWarning: (message: string) => void,
   ) {}
 
-  /** Called after a pack was written: starts a merge when there are too many packs (not awaited). */
+  /**
+   * Called after a pack was written: starts a merge when there are too many packs, and packing loose
+   * objects when they are due (see checkLoose). Not awaited.
+   */
   schedule(): void {
     const limits = this.limits;
-    if (!limits || this.packs.files.length <= limits.packs) return;
-    this.start();
+    if (!limits) return;
+    this.checkLoose();
+    if (this.packs.files.length > limits.packs) this.start();
+  }
+
+  /** Called after `n` loose objects were written (not awaited). */
+  noteLoose(n: number): void {
+    if (n <= 0) return;
+    this.looseWritten += n;
+    this.checkLoose();
   }
 
   /**
-   * Called after `n` loose objects were written: every LOOSE_CHECK_EVERY of them, estimates how many
-   * the repository holds, and starts packing them when that is over the limit (not awaited).
+   * At the first write of the process, and then every LOOSE_CHECK_EVERY loose objects it writes,
+   * estimates how many the repository holds, and starts packing them when that is over the limit. The
+   * first write checks whatever it wrote: a process that writes only packs still packs the loose
+   * objects that others (one-shot commands, git) left.
    */
-  noteLoose(n: number): void {
+  private checkLoose(): void {
     const limit = this.limits ? this.limits.loose : false;
-    if (limit === false || n <= 0) return;
-    this.looseWritten += n;
-    if (this.looseWritten < LOOSE_CHECK_EVERY) return;
+    if (limit === false || this.looseWritten < LOOSE_CHECK_EVERY) return;
     this.looseWritten = 0;
     if (!this.looseDue) {
       if (this.loose.estimateCount() <= limit) return;
