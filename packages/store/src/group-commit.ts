@@ -82,19 +82,22 @@ export class GroupCommitter {
       // is synchronous and held them back) add their writes to the next group instead of the one after.
       if (!first) await new Promise<void>(nextTurn);
       const jobs = queue.splice(0, MAX_GROUP);
-      if (jobs.length > 1) {
-        // The expected number only grows while writes keep coming: a smaller group (some writers were
-        // late, or busy with a read) must not make the next one start before they are back.
-        const last = this.shared.get(ref);
-        const now = performance.now();
-        const writers = last !== undefined && now - last.at < SHARED_MS ? Math.max(last.writers, jobs.length) : jobs.length;
-        this.shared.set(ref, { at: now, writers });
-      }
       let outcomes: Outcome[];
       try {
         outcomes = await this.commitGroup(ref, branch, jobs);
       } catch (e) {
         outcomes = jobs.map(() => ({ ok: false, error: e }));
+      }
+      // The writers of this round: the group, and the writes that came while it was being stored. Those
+      // count too: a writer that fell one group behind would otherwise never be waited for, and its
+      // writes would go on as groups of their own (groups of 7 and 1 for 8 IMAP sessions).
+      const writers = jobs.length + queue.length;
+      if (writers > 1) {
+        // The expected number only grows while writes keep coming: a smaller round (some writers were
+        // late, or busy with a read) must not make the next one start before they are back.
+        const last = this.shared.get(ref);
+        const now = performance.now();
+        this.shared.set(ref, { at: now, writers: last !== undefined && now - last.at < SHARED_MS ? Math.max(last.writers, writers) : writers });
       }
       jobs.forEach((job, i) => {
         const o = outcomes[i]!;
