@@ -116,10 +116,19 @@ export class Session {
     this.unwatch = this.services.watch.on(this.mailstore.branch, () => this.changed());
   }
 
-  /** The branch moved: an IDLE client hears about it now, others at their next command. */
+  /**
+   * The branch moved: an IDLE client hears about it now, others at their next command. A refresh
+   * already under way may have read the mailbox before this move: once it is done, the session
+   * refreshes again if it is still behind, or an IDLE client would not hear of the move until the next.
+   */
   private changed(): void {
     this.dirty = true;
-    if (this.idle && this.selected) void this.refresh({ expunges: true }).catch((e: Error) => this.services.log?.(`imap ${this.user}: ${e.message}`));
+    if (!this.idle || !this.selected) return;
+    const tell = (): void => {
+      if (this.dirty && this.idle && this.selected) void this.refresh({ expunges: true }).catch((e: Error) => this.services.log?.(`imap ${this.user}: ${e.message}`));
+    };
+    if (this.refreshing) void this.refreshing.then(tell, tell);
+    else tell();
   }
 
   async select(name: string, readOnly: boolean): Promise<MailboxView> {
