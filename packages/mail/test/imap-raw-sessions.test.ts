@@ -7,7 +7,7 @@ import { PASSWORD, message, startMailServer, type MailServer } from './imap-help
 import { RawClient } from './imap-raw-client.js';
 
 let m: MailServer;
-before(async () => { m = await startMailServer(['alice', 'bob', 'carol']); });
+before(async () => { m = await startMailServer(['alice', 'bob', 'carol', 'erin']); });
 after(async () => { await m.close(); });
 
 async function session(user: string, port = m.imapPort, enable?: string): Promise<RawClient> {
@@ -126,6 +126,42 @@ test('eight sessions storing and appending at once: each sees every change of th
     assert.match((await idler.until('i1')).tagged, /^i1 OK /);
   } finally {
     for (const c of [...sessions, idler]) c.close();
+  }
+});
+
+test('an IDLE session hears of a change that came while it was reading the one before', async () => {
+  await fill('erin', ['one', 'two']);
+  const idler = await session('erin');
+  const store = m.mailstores.of('erin');
+  const view = store.view.bind(store);
+  let release = (): void => {};
+  try {
+    idler.write('i1 IDLE\r\n');
+    assert.match(await idler.line(), /^\+ /);
+    // The idler's refresh after the first change has read the mailbox, and waits before telling the
+    // client, until the second change is in.
+    const gate = new Promise<void>((r) => { release = r; });
+    const read = new Promise<void>((reached) => {
+      store.view = async (...args: Parameters<typeof view>) => {
+        store.view = view;
+        const v = await view(...args);
+        reached();
+        await gate;
+        return v;
+      };
+    });
+    await store.setFlags('INBOX', [1], 'add', ['\\Flagged']);
+    await read;
+    await store.setFlags('INBOX', [2], 'add', ['\\Seen']);
+    release();
+    assert.match(await idler.line(), /^\* 1 FETCH \(UID 1 FLAGS \(\\Flagged \\Recent\)\)$/);
+    assert.match(await idler.line(), /^\* 2 FETCH \(UID 2 FLAGS \(\\Seen \\Recent\)\)$/, 'the second change is told without a third');
+    idler.write('DONE\r\n');
+    assert.match((await idler.until('i1')).tagged, /^i1 OK /);
+  } finally {
+    release();
+    store.view = view;
+    idler.close();
   }
 });
 
