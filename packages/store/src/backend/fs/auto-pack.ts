@@ -2,9 +2,9 @@
 // run for months without a gc: merging the small packs that group commits leave behind, and packing
 // loose objects once there are many (git's `gc --auto`).
 //
-// Small packs: PackSet.writeSmall writes one per batch of 16 objects or more (see
-// FsObjects.writeBatch), and every read looks through the packs in turn, so their number must stay
-// small. The merge is geometric, as `git repack --geometric=2` does it: the smallest packs are merged
+// Small packs: PackSet.writeSmall writes one per batch of packThreshold objects or more (16 by
+// default, 2 for a service; see FsObjects.writeBatch), and every read looks through the packs in
+// turn, so their number must stay small. The merge is geometric, as `git repack --geometric=2` does it: the smallest packs are merged
 // while the next one is less than twice what is merged so far, which leaves packs whose sizes at least
 // double from one to the next. An object is then rewritten about log2(n) times over its life, not once
 // per commit, and a merge never waits for a large pack to be copied. A merge concatenates the packs
@@ -165,11 +165,8 @@ export class AutoPack {
   }
 
   /** Every loose object into one new pack, then their files removed (those a pack holds, and only those). */
-  private async packLooseOnce(): Promise<void> {
-    const lock = join(this.packs.packDir, LOCK_FILE);
-    if (!takeLock(lock)) return;
-    try {
-      await this.packs.rescan();
+  private packLooseOnce(): Promise<void> {
+    return this.underLock(async () => {
       const ids = await this.loose.list();
       const toPack = ids.filter((id) => !this.packs.has(id));
       if (toPack.length > 0) {
@@ -178,16 +175,11 @@ export class AutoPack {
         this.merged.add(pack.name);
       }
       await this.loose.remove(ids.filter((id) => this.packs.has(id)));
-    } finally {
-      removeQuietly(lock);
-    }
+    });
   }
 
-  private async mergeOnce(limit: number): Promise<void> {
-    const lock = join(this.packs.packDir, LOCK_FILE);
-    if (!takeLock(lock)) return;
-    try {
-      await this.packs.rescan();
+  private mergeOnce(limit: number): Promise<void> {
+    return this.underLock(async () => {
       // A bitmap belongs to a pack git's gc made for serving.
       const candidates = this.packs.files
         .filter((p) => !isKept(p) && !existsSync(p.path.replace(/\.pack$/, '.bitmap')))
@@ -210,6 +202,16 @@ export class AutoPack {
       // A concatenation searched nothing: its pack counts as searched only if all its parts were.
       if (!joined.pack || allSearched) this.merged.add(pack.name);
       await this.packs.rescan();
+    });
+  }
+
+  /** Runs `fn` on freshly scanned packs under the lock shared by every process; skips it when another holds the lock. */
+  private async underLock(fn: () => Promise<void>): Promise<void> {
+    const lock = join(this.packs.packDir, LOCK_FILE);
+    if (!takeLock(lock)) return;
+    try {
+      await this.packs.rescan();
+      await fn();
     } finally {
       removeQuietly(lock);
     }

@@ -35,23 +35,19 @@ export async function concatenatePacks(set: PackSet, packs: readonly PackFile[],
   // Where each pack's entries will start, from the sizes of the packs before it.
   const builder = new PackIndexBuilder(count);
   let base = HEADER_BYTES;
-  const sizes: number[] = [];
   for (const p of packs) {
     const { index } = p;
     const shift = base - HEADER_BYTES;
     for (let i = 0; i < index.count; i++) builder.add(index.idBytesAt(i), index.offsetAt(i) + shift, index.crc32At(i)!);
-    const size = p.size;
-    sizes.push(size);
-    base += size - HEADER_BYTES - TRAILER_BYTES;
+    base += p.size - HEADER_BYTES - TRAILER_BYTES;
   }
   const duplicate = builder.firstDuplicate();
   if (duplicate !== undefined) return { reason: `object ${duplicate} is in more than one of the packs`, duplicate };
 
   const stream = set.createStream(count);
   try {
-    for (let k = 0; k < packs.length; k++) {
-      const p = packs[k]!;
-      const end = sizes[k]! - TRAILER_BYTES;
+    for (const p of packs) {
+      const end = p.size - TRAILER_BYTES;
       let at = 0;
       // The chunks are the whole file, its trailer last (yielded once the checksum is verified).
       for await (const chunk of p.contents()) {
