@@ -1,6 +1,7 @@
 import * as zlib from 'node:zlib';
 import type { Zlib } from '../../git/pack/types.js';
 import { unstoredZlibPrefix } from '../../git/stored-zlib.js';
+import { reusedInflater } from './reused-inflater.js';
 
 /** What inflateSync returns with `info: true`; @types/node declares only the Buffer form. */
 interface InflateInfo {
@@ -53,6 +54,9 @@ function deflateOptions(n: number, level: number | undefined): zlib.ZlibOptions 
   return options;
 }
 
+/** Objects up to this size go through the reused inflater; larger ones gain nothing from it. */
+const REUSED_BELOW = 256 * 1024;
+
 /** Zlib for the pack code, backed by node:zlib. Errors (truncated or corrupt streams) are thrown as they come. */
 export const nodeZlib: Zlib = {
   inflate(data, expectedSize) {
@@ -60,6 +64,10 @@ export const nodeZlib: Zlib = {
     if (data[0] === 0x78 && data[1] === 0x01 && data.length > 2 && (data[2]! & 0xfe) === 0) {
       const stored = unstoredZlibPrefix(data);
       if (stored) return { out: new Uint8Array(stored.content), consumed: stored.consumed }; // a copy, not a view
+    }
+    if (expectedSize !== undefined && expectedSize < REUSED_BELOW) {
+      const inflate = reusedInflater();
+      if (inflate) return inflate(data, expectedSize);
     }
     // An output chunk of exactly the declared size (plus one byte, so zlib can tell the stream ended)
     // spares allocating 16 KiB and copying out for every small object.
