@@ -3,7 +3,7 @@ import { initRepository, openRepository, type FsBackend, type FsBackendOptions, 
 import { Store, type StoreOptions } from './store.js';
 
 export { initRepository, openRepository, type FsBackend, type FsBackendOptions, type GcOptions, type GcResult };
-export { AUTO_PACK_LIMIT, AUTO_PACK_LOOSE, isValidRefName } from './backend/fs/index.js';
+export { AUTO_PACK_LIMIT, AUTO_PACK_LOOSE, COMPACT_IDLE_MS, COMPACT_MIN_BYTES, isValidRefName } from './backend/fs/index.js';
 export { nodeZlib } from './backend/fs/zlib.js';
 
 export interface OpenStoreOptions extends StoreOptions {

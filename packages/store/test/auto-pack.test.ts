@@ -202,3 +202,107 @@ test('a merge copies the packs earlier merges made as they are, searching only t
     cleanup();
   }
 });
+
+/** Every commit of the repository's packs, as git verify-pack lists it: its size, and its bytes in the pack. */
+function commitsInPacks(repo: string): { size: number; inPack: number }[] {
+  const packDir = join(repo, 'objects', 'pack');
+  const byId = new Map<string, { size: number; inPack: number }>();
+  // A merge under way may have written its pack and not yet removed the old ones: each commit once.
+  for (const idx of readdirSync(packDir).filter((n) => n.endsWith('.idx'))) {
+    for (const f of git(['--git-dir', repo, 'verify-pack', '-v', join(packDir, idx)]).split('\n').map((l) => l.split(/\s+/))) {
+      if (f[1] === 'commit') byId.set(f[0]!, { size: Number(f[2]), inPack: Number(f[3]) });
+    }
+  }
+  return [...byId.values()];
+}
+
+const packBytes = (repo: string) => readdirSync(join(repo, 'objects', 'pack')).filter((n) => n.endsWith('.pack'))
+  .reduce((sum, n) => sum + statSync(join(repo, 'objects', 'pack', n)).size, 0);
+
+async function waitFor(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+test('once writes stop, compaction repacks the group commits\' packs with deltas, compressed; git checks the result', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const repo = join(dir, 'r.git');
+    const store = await openStore(repo, { create: true, backend: { packThreshold: 2, autoPack: { packs: 4, compact: { idleMs: 150, minBytes: 0 } } } });
+    // Directories of 40 entries rewritten by each commit: large enough for deltas, small enough to be stored.
+    const rounds = 40;
+    for (let r = 0; r < rounds; r++) {
+      await Promise.all(Array.from({ length: 3 }, (_, j) => store.set(`box/${(r * 3 + j) % 40}.json`, `{"flags":["\\\\Seen"],"modseq":${r * 3 + j}}`, { message: `flag ${r * 3 + j}` })));
+    }
+    const before = commitsInPacks(repo);
+    assert.equal(before.length, rounds * 3);
+    assert.ok(before.every((c) => c.inPack > c.size), 'the write path stores commits uncompressed');
+    const bytesBefore = packBytes(repo);
+    await waitFor('one compacted pack', () => packsIn(repo) === 1 && commitsInPacks(repo).every((c) => c.inPack < c.size));
+    const bytesAfter = packBytes(repo);
+    assert.ok(bytesAfter < bytesBefore * 0.95, `${bytesBefore} bytes of packs before compaction, ${bytesAfter} after`);
+    git(['--git-dir', repo, 'fsck', '--strict', '--no-dangling']);
+    assert.match(git(['--git-dir', repo, 'verify-pack', '-v', join(repo, 'objects', 'pack', readdirSync(join(repo, 'objects', 'pack')).find((n) => n.endsWith('.idx'))!)]), /chain length = 1: \d+ objects/);
+    // The store reads and writes on as before, and the next pack is compacted after the next pause.
+    assert.equal(new TextDecoder().decode(await store.get('box/7.json')), `{"flags":["\\\\Seen"],"modseq":${rounds * 3 - 33}}`);
+    await Promise.all([store.set('box/new', 'a'), store.set('box/other', 'b')]);
+    assert.equal(packsIn(repo), 2);
+    // Compacted on its own: the pack compaction made is not rewritten.
+    await waitFor('the new pack compacted too', () => packsIn(repo) === 2 && commitsInPacks(repo).every((c) => c.inPack < c.size));
+    assert.equal(git(['--git-dir', repo, 'rev-list', '--count', 'main']).trim(), String(rounds * 3 + 2));
+    await store.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('compaction leaves packs that hold no uncompressed commit, and waits for minBytes', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const repo = join(dir, 'r.git');
+    const first = await openStore(repo, { create: true, backend: { packThreshold: 2 } });
+    await first.import(Array.from({ length: 50 }, (_, i) => ({ key: `k/${i}`, value: `v${i}`, message: `import ${i}` })));
+    await first.close();
+    // Every entry compressed anew (git's gc would copy ours as they are), and no bitmap (a pack with one is never merged).
+    git(['--git-dir', repo, '-c', 'repack.writeBitmaps=false', 'repack', '-a', '-d', '-F', '-q']);
+    assert.equal(packsIn(repo), 1);
+    const store = await openStore(repo, { backend: { packThreshold: 2, autoPack: { compact: { idleMs: 50, minBytes: 1 << 20 } } } });
+    await Promise.all([store.set('a', '1'), store.set('b', '2')]);
+    assert.equal(packsIn(repo), 2);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal(packsIn(repo), 2, 'under minBytes: nothing compacted');
+    await store.close();
+    const again = await openStore(repo, { backend: { packThreshold: 2, autoPack: { compact: { idleMs: 50, minBytes: 0 } } } });
+    const imported = readdirSync(join(repo, 'objects', 'pack')).filter((n) => n.endsWith('.pack')).map((n) => statSync(join(repo, 'objects', 'pack', n)).size).sort((x, y) => y - x)[0];
+    await Promise.all([again.set('c', '3'), again.set('d', '4')]);
+    await waitFor('the two write-path packs compacted', () => packsIn(repo) === 2);
+    // The imported pack is still there, untouched: the largest pack keeps its size.
+    const sizes = readdirSync(join(repo, 'objects', 'pack')).filter((n) => n.endsWith('.pack')).map((n) => statSync(join(repo, 'objects', 'pack', n)).size);
+    assert.ok(sizes.includes(imported!), `packs ${sizes.join(', ')}; imported ${imported}`);
+    git(['--git-dir', repo, 'fsck', '--strict', '--no-dangling']);
+    await again.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('gc compresses the entries group commits stored uncompressed', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const repo = join(dir, 'r.git');
+    const store = await openStore(repo, { create: true, backend: { packThreshold: 2, autoPack: false } });
+    for (let r = 0; r < 10; r++) await Promise.all([store.set(`x/${r}`, `a${r}`), store.set(`y/${r}`, `b${r}`)]);
+    assert.ok(commitsInPacks(repo).every((c) => c.inPack > c.size));
+    await store.backend.gc();
+    const after = commitsInPacks(repo);
+    assert.equal(after.length, 20);
+    assert.ok(after.every((c) => c.inPack < c.size), JSON.stringify(after));
+    git(['--git-dir', repo, 'fsck', '--strict', '--no-dangling']);
+    await store.close();
+  } finally {
+    cleanup();
+  }
+});

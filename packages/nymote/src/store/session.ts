@@ -1,5 +1,5 @@
 import { Store, type ObjectCacheOptions } from '@nymote/store';
-import { AUTO_PACK_LOOSE, initRepository, openRepository, type FsBackendOptions } from '@nymote/store/node';
+import { AUTO_PACK_LOOSE, COMPACT_IDLE_MS, COMPACT_MIN_BYTES, initRepository, openRepository, type FsBackendOptions } from '@nymote/store/node';
 import type { Io } from '../io.js';
 import { defaultAuthor } from './author.js';
 import type { Opened, StoreContext } from './context.js';
@@ -24,7 +24,8 @@ export class StoreSession implements StoreContext {
    * `create`: make the repository when there is none. `service`: the command runs until interrupted (a
    * server). Its writes then go to disk as small packs, even a single commit's few objects, which the
    * background merges concatenate; and loose objects, left by one-shot commands, are packed once there
-   * are many (git's `gc --auto`). A command that writes and exits writes loose files, the cheapest for
+   * are many (git's `gc --auto`); after 30 s without a write, those small packs are compacted (a delta
+   * search, compressed) once they hold 8 MiB. A command that writes and exits writes loose files, the cheapest for
    * one write, and leaves the packing to gc. See FsBackendOptions.packThreshold and autoPack.
    */
   open(options: { create?: boolean; service?: boolean } = {}): Promise<Opened> {
@@ -39,7 +40,7 @@ export class StoreSession implements StoreContext {
   private async openNow(create: boolean, service: boolean): Promise<Opened> {
     const options: FsBackendOptions = {
       onWarning: (m) => this.io.stderr.write(`nymote: warning: ${m}\n`),
-      ...(service ? { packThreshold: SERVICE_PACK_THRESHOLD, autoPack: { loose: AUTO_PACK_LOOSE } } : {}),
+      ...(service ? { packThreshold: SERVICE_PACK_THRESHOLD, autoPack: { loose: AUTO_PACK_LOOSE, compact: { idleMs: COMPACT_IDLE_MS, minBytes: COMPACT_MIN_BYTES } } } : {}),
     };
     const backend = create ? await initRepository(this.repo, options) : await openRepository(this.repo, options);
     try {

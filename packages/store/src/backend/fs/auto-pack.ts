@@ -16,6 +16,13 @@
 // directory, they become one pack (searched for deltas) and their files are removed; an object written
 // meanwhile stays loose until the next time.
 //
+// Compaction, for a service: group commits store their small entries uncompressed and merges copy
+// them as they are, so those packs hold several times what a delta search would make of them. Once
+// the repository has had no write for a while (compact.idleMs) and such packs add up to compact.minBytes,
+// they are repacked into one with a delta search, in slices between the service's other work. A pack
+// is told to be of that kind by a commit stored uncompressed in it: git, gc and clones compress every
+// commit (an import's pack stores them too, and is compacted like the write path's).
+//
 // Both run after the write that called for them, in the background of the process that wrote it, under
 // a lock file shared by every process using the repository (one at a time; the others skip theirs, the
 // work is done by whoever holds the lock). The new pack is complete and flushed to disk before the
@@ -23,6 +30,7 @@
 // directory before finds the old files open or rescans (see ObjectDatabase).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { CODE_BY_TYPE } from '../../git/pack/entry-header.js';
 import { createFileSync, errnoCode, isNotFound, removeQuietly } from './files.js';
 import type { LooseObjects } from './loose-objects.js';
 import { deletePackFiles, isKept, type PackFile, type PackSet } from './packs.js';
@@ -33,6 +41,10 @@ import { repackAll } from './repack.js';
 export const AUTO_PACK_LIMIT = 16;
 /** Loose objects beyond about this many are packed, when asked for: git's gc.auto. */
 export const AUTO_PACK_LOOSE = 6700;
+/** Compaction waits for this long without a write (a service's default). */
+export const COMPACT_IDLE_MS = 30_000;
+/** Compaction starts once the packs to compact hold this many bytes (a service's default). */
+export const COMPACT_MIN_BYTES = 8 << 20;
 /** Loose objects this process writes between two estimates of how many there are (a directory listing). */
 const LOOSE_CHECK_EVERY = 256;
 /** A lock older than this was left by a process that died (a merge of small packs takes seconds at most). */
@@ -63,6 +75,21 @@ export function planMerge(counts: readonly number[], limit = AUTO_PACK_LIMIT): n
   return n;
 }
 
+/** Entries looked at to tell whether a pack holds uncompressed commits (spread over the pack). */
+const SAMPLED_ENTRIES = 64;
+
+/** See AutoPackLimits.compact. */
+export interface CompactLimits {
+  idleMs: number;
+  minBytes: number;
+}
+
+export interface AutoPackLimits {
+  packs: number;
+  loose: number | false;
+  compact: CompactLimits | false;
+}
+
 export class AutoPack {
   private running: Promise<void> | undefined;
   private again = false;
@@ -74,11 +101,17 @@ export class AutoPack {
   private looseWritten = LOOSE_CHECK_EVERY;
   /** The last estimate was over the limit: the next run packs the loose objects. */
   private looseDue = false;
+  /** Fires compaction once writes have stopped for compact.idleMs; re-armed by every write. */
+  private idleTimer: NodeJS.Timeout | undefined;
+  private compactDue = false;
+  private closed = false;
+  /** Whether each pack (by name) holds commits stored uncompressed: a write path pack, not yet compacted. */
+  private readonly uncompacted = new Map<string, boolean>();
 
   constructor(
     private readonly packs: PackSet,
     private readonly loose: LooseObjects,
-    private readonly limits: { packs: number; loose: number | false } | false,
+    private readonly limits: AutoPackLimits | false,
     private readonly onWarning: (message: string) => void,
   ) {}
 
@@ -89,6 +122,7 @@ export class AutoPack {
   schedule(): void {
     const limits = this.limits;
     if (!limits) return;
+    this.wrote();
     this.checkLoose();
     if (this.packs.files.length > limits.packs) this.start();
   }
@@ -96,8 +130,28 @@ export class AutoPack {
   /** Called after `n` loose objects were written (not awaited). */
   noteLoose(n: number): void {
     if (n <= 0) return;
+    this.wrote();
     this.looseWritten += n;
     this.checkLoose();
+  }
+
+  /** Stops the idle timer (the store is closing); a run under way is awaited by idle(). */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.idleTimer);
+  }
+
+  /** (Re)arms the idle timer after a write, when compaction is on. */
+  private wrote(): void {
+    const compact = this.limits ? this.limits.compact : false;
+    if (!compact || this.closed) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.compactDue = true;
+      this.start();
+    }, compact.idleMs);
+    // A timer must not keep a process alive that has nothing else to do.
+    this.idleTimer.unref();
   }
 
   /**
@@ -161,7 +215,50 @@ export class AutoPack {
         this.looseDue = false;
       }
       if (this.paused === 0 && this.packs.files.length > this.limits.packs) await this.mergeOnce(this.limits.packs);
+      if (this.paused === 0 && this.compactDue && this.limits.compact) {
+        this.compactDue = false;
+        await this.compactOnce(this.limits.compact.minBytes);
+      }
     } while (this.again && this.paused === 0);
+  }
+
+  /** The packs of the write path (uncompressed commits in them) into one, searched for deltas, when they add up to minBytes. */
+  private compactOnce(minBytes: number): Promise<void> {
+    return this.underLock(async () => {
+      const chosen: PackFile[] = [];
+      let bytes = 0;
+      for (const p of this.packs.files) {
+        if (isKept(p) || hasBitmap(p) || !(await this.isUncompacted(p))) continue;
+        chosen.push(p);
+        bytes += p.size;
+      }
+      if (bytes < minBytes || chosen.length === 0) return;
+      // Flushed to disk whatever the fsync option: deleting the old packs must never be durable first.
+      const { pack } = await repackAll(this.packs, chosen, this.loose, [], { fsync: true, ...MERGE_SEARCH, compress: true });
+      for (const old of chosen) {
+        this.merged.delete(old.name);
+        this.uncompacted.delete(old.name);
+        if (old.name !== pack.name) deletePackFiles(old);
+      }
+      this.merged.add(pack.name);
+      this.uncompacted.set(pack.name, false);
+      await this.packs.rescan();
+    });
+  }
+
+  /** Whether `pack` holds a commit stored uncompressed, among entries sampled across it (remembered per pack). */
+  private async isUncompacted(pack: PackFile): Promise<boolean> {
+    const known = this.uncompacted.get(pack.name);
+    if (known !== undefined) return known;
+    const n = pack.index.count;
+    const step = Math.max(1, Math.floor(n / SAMPLED_ENTRIES));
+    let found = false;
+    for (let r = 0; r < n && !found; r += step) {
+      const e = await pack.rawEntry(pack.offsetAtRank(r));
+      found = e !== undefined && e.code === CODE_BY_TYPE.commit && isStoredStream(e.bytes.subarray(e.headerLength));
+    }
+    this.uncompacted.set(pack.name, found);
+    return found;
   }
 
   /** Every loose object into one new pack, then their files removed (those a pack holds, and only those). */
@@ -180,9 +277,8 @@ export class AutoPack {
 
   private mergeOnce(limit: number): Promise<void> {
     return this.underLock(async () => {
-      // A bitmap belongs to a pack git's gc made for serving.
       const candidates = this.packs.files
-        .filter((p) => !isKept(p) && !existsSync(p.path.replace(/\.pack$/, '.bitmap')))
+        .filter((p) => !isKept(p) && !hasBitmap(p))
         .sort((a, b) => a.index.count - b.index.count);
       const n = planMerge(candidates.map((p) => p.index.count), limit);
       if (n < 2) return;
@@ -244,4 +340,14 @@ function lockIsStale(path: string): boolean {
     // ESRCH: no such process, the holder was killed. Gone meanwhile (ENOENT): try again.
     return errnoCode(e) === 'ESRCH' || isNotFound(e);
   }
+}
+
+/** A bitmap belongs to a pack git's gc made for serving: such a pack is left as it is. */
+function hasBitmap(p: PackFile): boolean {
+  return existsSync(p.path.replace(/\.pack$/, '.bitmap'));
+}
+
+/** A zlib stream whose first deflate block is stored (BTYPE 00): what storedZlib and level 0 write. */
+function isStoredStream(z: Uint8Array): boolean {
+  return z.length > 2 && (z[0]! & 0x0f) === 8 && (z[2]! & 0x06) === 0;
 }

@@ -52,7 +52,7 @@ export async function collectGarbage(objects: FsObjects, refs: FsRefs, options: 
   if (repack || looseToPack.length > 0) {
     // Always fsynced, whatever the backend's fsync option: deleting the loose copies and old packs
     // next must never be durable before the new pack is.
-    const r = await repackAll(packs, repack ? oldPacks : [], loose, looseToPack, { fsync: true, onProgress: say });
+    const r = await repackAll(packs, repack ? oldPacks : [], loose, looseToPack, { fsync: true, compress: true, onProgress: say });
     written = r.pack;
     packedObjects = r.count;
     reuse = r.stats;

@@ -247,6 +247,7 @@ export class FsObjects implements ObjectStore {
   }
 
   async close(): Promise<void> {
+    this.autoPack.close();
     await this.autoPack.idle();
     this.cache.clear();
     this.present.clear();

@@ -1,4 +1,4 @@
-import { AUTO_PACK_LIMIT, AUTO_PACK_LOOSE } from './auto-pack.js';
+import { AUTO_PACK_LIMIT, COMPACT_IDLE_MS, COMPACT_MIN_BYTES, type AutoPackLimits } from './auto-pack.js';
 
 /** Options of `initRepository` / `openRepository`. */
 export interface FsBackendOptions {
@@ -25,8 +25,11 @@ export interface FsBackendOptions {
    * false (default): left to gc. Off by default because the packing (reading every loose file, a delta
    * search, deleting the files) runs in the writer's process: a long-running service wants it, a
    * command that writes and exits, or a bulk load about to call gc, does not. false: neither; gc does both.
+   * `compact`: once no write came for `idleMs`, the packs group commits wrote (small entries stored
+   * uncompressed, no delta search) are repacked into one with a delta search when they add up to
+   * `minBytes`, in slices between other work; false (default): left to gc.
    */
-  autoPack?: { packs?: number; loose?: number | false } | false;
+  autoPack?: { packs?: number; loose?: number | false; compact?: { idleMs?: number; minBytes?: number } | false } | false;
   /** Notes worth a human's attention (a stale lock removed). Default: process.emitWarning. */
   onWarning?: (message: string) => void;
 }
@@ -36,7 +39,7 @@ export interface ResolvedOptions {
   lockTimeoutMs: number;
   staleLockMs: number;
   packThreshold: number;
-  autoPack: { packs: number; loose: number | false } | false;
+  autoPack: AutoPackLimits | false;
   onWarning: (message: string) => void;
 }
 
@@ -49,6 +52,10 @@ export function resolveOptions(o: FsBackendOptions = {}): ResolvedOptions {
     autoPack: o.autoPack === false ? false : {
       packs: Math.max(2, o.autoPack?.packs ?? AUTO_PACK_LIMIT),
       loose: typeof o.autoPack?.loose === 'number' ? Math.max(0, o.autoPack.loose) : false,
+      compact: o.autoPack?.compact ? {
+        idleMs: Math.max(0, o.autoPack.compact.idleMs ?? COMPACT_IDLE_MS),
+        minBytes: Math.max(0, o.autoPack.compact.minBytes ?? COMPACT_MIN_BYTES),
+      } : false,
     },
     onWarning: o.onWarning ?? ((m) => process.emitWarning(m, { code: 'NYMOTE_FS' })),
   };

@@ -15,6 +15,7 @@ import { CODE_BY_TYPE, HEADER_BYTES, OFS_DELTA, REF_DELTA, TYPE_BY_CODE, encodeE
 import { PackIndex, PackIndexBuilder } from '../../git/pack/pack-index.js';
 import { TRAILER_BYTES, type RawEntry } from '../../git/pack/pack-reader.js';
 import { similarityKey } from '../../git/pack/delta.js';
+import { unstoredZlib } from '../../git/stored-zlib.js';
 import { writePack, type PackObject } from '../../git/pack/pack-writer.js';
 import { yieldIfBusy } from './fairness.js';
 import { nodeSha1 } from './hash.js';
@@ -54,6 +55,11 @@ export interface RepackOptions {
    * as they are, so that an object no delta was found for is not searched again at every merge.
    */
   searched?: (pack: PackFile) => boolean;
+  /**
+   * Compress entries copied from a pack that are stored uncompressed (the small entries of group
+   * commits; see STORE_BELOW in packs.ts): gc and compaction do, merges do not (default false).
+   */
+  compress?: boolean;
 }
 
 /** Objects smaller than this are stored whole (as writePack does): a delta saves little and costs a lookup per read. */
@@ -177,7 +183,7 @@ export async function repackAll(
       // The batch carries over from pack to pack, so that objects of many small packs (the write path
       // makes one per batch) are searched together; copyPack flushes it early if a delta needs a base in it.
       const search = options.searched?.(state.pack) ? Infinity : minDelta;
-      await copyPack(state, states.slice(0, p), stream, stats, record, queue, flush, search);
+      await copyPack(state, states.slice(0, p), stream, stats, record, queue, flush, search, options.compress ?? false);
     }
     // Loose objects come listed by id, an order that puts no similar objects together. A first pass
     // writes commits and tags (never deltified) and notes a sort key of each tree and blob; the second
@@ -243,6 +249,7 @@ async function copyPack(
   queue: (obj: Pending['obj'], state: PackState, slot: number) => void,
   flush: () => void,
   minDelta: number,
+  compress: boolean,
 ): Promise<void> {
   const { pack, mine } = state;
   const n = pack.index.count;
@@ -300,6 +307,12 @@ async function copyPack(
         queue({ id, type, body: inflateEntry(e, pack, id) }, state, r);
         continue;
       }
+      const stored = compress ? unstoredZlib(e.bytes.subarray(e.headerLength)) : undefined;
+      if (stored) {
+        writeEntry(stream, encodeEntryHeader(e.code, e.size), stored, (crc) => record(state, r, stream.offset, crc, 0));
+        stats.writtenWhole++;
+        continue;
+      }
       record(state, r, stream.offset, pack.index.crc32At(pack.index.indexOf(id)) ?? nodeZlib.crc32(e.bytes), 0);
       stream.write(e.bytes);
       stats.reusedWhole++;
@@ -309,9 +322,14 @@ async function copyPack(
     if (base && base.depth < MAX_DEPTH) {
       const head = encodeEntryHeader(OFS_DELTA, e.size, stream.offset - base.offset);
       const rest = e.bytes.subarray(e.headerLength);
-      record(state, r, stream.offset, nodeZlib.crc32(rest, nodeZlib.crc32(head)), base.depth + 1);
-      stream.write(head);
-      stream.write(rest);
+      const stored = compress ? unstoredZlib(rest) : undefined;
+      if (stored) {
+        writeEntry(stream, head, stored, (crc) => record(state, r, stream.offset, crc, base.depth + 1));
+      } else {
+        record(state, r, stream.offset, nodeZlib.crc32(rest, nodeZlib.crc32(head)), base.depth + 1);
+        stream.write(head);
+        stream.write(rest);
+      }
       stats.reusedDeltas++;
       continue;
     }
@@ -338,8 +356,12 @@ function inflateEntry(e: RawEntry, pack: PackFile, id: ObjectId): Uint8Array {
 
 /** An object compressed anew and stored whole; `onStart` gets the entry's CRC before any of it is written. */
 function writeWhole(stream: PackStream, type: ObjectType, body: Uint8Array, onStart: (crc: number) => void): void {
-  const head = encodeEntryHeader(CODE_BY_TYPE[type], body.length);
-  const data = nodeZlib.deflate(body);
+  writeEntry(stream, encodeEntryHeader(CODE_BY_TYPE[type], body.length), body, onStart);
+}
+
+/** An entry: its header, then `content` (an object's body or a delta) compressed. */
+function writeEntry(stream: PackStream, head: Uint8Array, content: Uint8Array, onStart: (crc: number) => void): void {
+  const data = nodeZlib.deflate(content);
   onStart(nodeZlib.crc32(data, nodeZlib.crc32(head)));
   stream.write(head);
   stream.write(data);
