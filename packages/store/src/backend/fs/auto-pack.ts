@@ -31,6 +31,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CODE_BY_TYPE } from '../../git/pack/entry-header.js';
+import { unstoredZlibPrefix } from '../../git/stored-zlib.js';
 import { createFileSync, errnoCode, isNotFound, removeQuietly } from './files.js';
 import type { LooseObjects } from './loose-objects.js';
 import { deletePackFiles, isKept, type PackFile, type PackSet } from './packs.js';
@@ -255,7 +256,7 @@ export class AutoPack {
     let found = false;
     for (let r = 0; r < n && !found; r += step) {
       const e = await pack.rawEntry(pack.offsetAtRank(r));
-      found = e !== undefined && e.code === CODE_BY_TYPE.commit && isStoredStream(e.bytes.subarray(e.headerLength));
+      found = e !== undefined && e.code === CODE_BY_TYPE.commit && unstoredZlibPrefix(e.bytes.subarray(e.headerLength)) !== undefined;
     }
     this.uncompacted.set(pack.name, found);
     return found;
@@ -345,9 +346,4 @@ function lockIsStale(path: string): boolean {
 /** A bitmap belongs to a pack git's gc made for serving: such a pack is left as it is. */
 function hasBitmap(p: PackFile): boolean {
   return existsSync(p.path.replace(/\.pack$/, '.bitmap'));
-}
-
-/** A zlib stream whose first deflate block is stored (BTYPE 00): what storedZlib and level 0 write. */
-function isStoredStream(z: Uint8Array): boolean {
-  return z.length > 2 && (z[0]! & 0x0f) === 8 && (z[2]! & 0x06) === 0;
 }

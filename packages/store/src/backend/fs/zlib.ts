@@ -54,8 +54,11 @@ function deflateOptions(n: number, level: number | undefined): zlib.ZlibOptions 
   return options;
 }
 
-/** Objects up to this size go through the reused inflater; larger ones gain nothing from it. */
-const REUSED_BELOW = 256 * 1024;
+/**
+ * Objects under this size go through the reused inflater, or else get an output chunk of their own
+ * size; larger ones gain nothing from either.
+ */
+const SMALL_OBJECT = 256 * 1024;
 
 /** Zlib for the pack code, backed by node:zlib. Errors (truncated or corrupt streams) are thrown as they come. */
 export const nodeZlib: Zlib = {
@@ -65,13 +68,13 @@ export const nodeZlib: Zlib = {
       const stored = unstoredZlibPrefix(data);
       if (stored) return { out: new Uint8Array(stored.content), consumed: stored.consumed }; // a copy, not a view
     }
-    if (expectedSize !== undefined && expectedSize < REUSED_BELOW) {
+    if (expectedSize !== undefined && expectedSize < SMALL_OBJECT) {
       const inflate = reusedInflater();
       if (inflate) return inflate(data, expectedSize);
     }
     // An output chunk of exactly the declared size (plus one byte, so zlib can tell the stream ended)
     // spares allocating 16 KiB and copying out for every small object.
-    const options = expectedSize !== undefined && expectedSize < 256 * 1024 ? { info: true, chunkSize: Math.max(64, expectedSize + 1) } : { info: true };
+    const options = expectedSize !== undefined && expectedSize < SMALL_OBJECT ? { info: true, chunkSize: Math.max(64, expectedSize + 1) } : { info: true };
     const { buffer, engine } = zlib.inflateSync(data, options) as unknown as InflateInfo;
     return { out: tight(buffer), consumed: engine.bytesWritten };
   },
