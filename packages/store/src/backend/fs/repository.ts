@@ -11,6 +11,7 @@ import { parseLooseRef } from './loose-refs.js';
 import { FsObjects } from './objects.js';
 import { resolveOptions, type FsBackendOptions, type ResolvedOptions } from './options.js';
 import { FsRefs } from './refs.js';
+import { SPARE_DIR, SpareFiles } from './spare-files.js';
 
 export interface FsBackend extends Backend {
   /** The repository (git) directory, absolute. */
@@ -29,6 +30,7 @@ class FsRepository implements FsBackend {
     private readonly options: ResolvedOptions,
     private readonly fsObjects: FsObjects,
     private readonly fsRefs: FsRefs,
+    private readonly spares: SpareFiles | undefined,
   ) {}
 
   get objects(): ObjectStore {
@@ -55,6 +57,7 @@ class FsRepository implements FsBackend {
   async close(): Promise<void> {
     this.fsRefs.close();
     await this.fsObjects.close();
+    await this.spares?.close();
   }
 }
 
@@ -70,8 +73,11 @@ export async function openRepository(dir: string, options?: FsBackendOptions): P
   }
   await checkFormat(abs);
   const o = resolveOptions(options);
-  const objects = await FsObjects.open(join(abs, 'objects'), o);
-  return new FsRepository(abs, o, objects, new FsRefs(abs, o));
+  const spares = o.spareFiles
+    ? new SpareFiles(join(abs, SPARE_DIR), { onWarning: o.onWarning, sameDevice: [join(abs, 'objects'), join(abs, 'refs')] })
+    : undefined;
+  const objects = await FsObjects.open(join(abs, 'objects'), o, spares);
+  return new FsRepository(abs, o, objects, new FsRefs(abs, o, spares), spares);
 }
 
 /**
