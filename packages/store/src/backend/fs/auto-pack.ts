@@ -37,7 +37,6 @@ import type { LooseObjects } from './loose-objects.js';
 import { isKept, type PackFile, type PackSet } from './packs.js';
 import { concatenatePacks } from './concat-packs.js';
 import { repackAll } from './repack.js';
-import { SpareFiles } from './spare-files.js';
 
 /** Packs beyond this many start a merge (git's gc.autoPackLimit is 50; ours are small and many). */
 export const AUTO_PACK_LIMIT = 16;
@@ -306,25 +305,21 @@ export class AutoPack {
   /** Runs `fn` on freshly scanned packs under the lock shared by every process; skips it when another holds the lock. */
   private async underLock(fn: () => Promise<void>): Promise<void> {
     const lock = join(this.packs.packDir, LOCK_FILE);
-    const spares = this.packs.spares;
-    if (!takeLock(lock, spares)) return;
+    if (!takeLock(lock)) return;
     try {
       await this.packs.rescan();
       await fn();
     } finally {
-      if (!spares?.recycle(lock, 0)) removeQuietly(lock);
+      removeQuietly(lock);
     }
   }
 }
 
-/** Creates the lock file holding our pid (from a spare when there is one); false when another live process holds it. */
-function takeLock(path: string, spares: SpareFiles | undefined): boolean {
-  const pid = new TextEncoder().encode(`${process.pid}\n`);
+/** Creates the lock file holding our pid; false when another live process holds it. */
+function takeLock(path: string): boolean {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const spare = spares?.linkAs(path);
-      if (spare === undefined) createFileSync(path, pid, 0o644);
-      else SpareFiles.fill({ fd: spare.fd, path }, pid, 0o644);
+      createFileSync(path, new TextEncoder().encode(`${process.pid}\n`), 0o644);
       return true;
     } catch (e) {
       if (errnoCode(e) !== 'EEXIST') throw e;

@@ -5,7 +5,7 @@
 // Reading is synchronous (see files.ts): positional reads from an open descriptor, a listing of the pack
 // directory on a miss, and opening a new pack. Writing a pack (megabytes, perhaps) stays asynchronous.
 import {
-  chmodSync, closeSync, createReadStream, existsSync, fstatSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeSync,
+  closeSync, createReadStream, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { rename, unlink } from 'node:fs/promises';
@@ -352,7 +352,7 @@ export class PackSet {
     readonly packDir: string,
     private readonly options: PackSetOptions,
     /** Where the files of small packs come from and where retired ones go (see spare-files.ts). */
-    readonly spares?: SpareFiles,
+    private readonly spares?: SpareFiles,
   ) {}
 
   get files(): readonly PackFile[] {
@@ -499,8 +499,7 @@ export class PackSet {
    * memory (gc). finishStream() installs it as add() does.
    */
   createStream(count: number): PackStream {
-    const spare = this.spares?.take();
-    return spare ? new PackStream(spare.path, count, spare.fd) : new PackStream(tempPath(this.packDir, 'tmp_pack_'), count);
+    return new PackStream(tempPath(this.packDir, 'tmp_pack_'), count);
   }
 
   /**
@@ -644,14 +643,10 @@ export class PackStream {
   private chunks: Uint8Array[] = [];
   private chunkBytes = 0;
   private at = 0;
-  /** Written over a spare (see spare-files.ts): its old bytes past ours are cut, and it is made read-only, at the end. */
-  private readonly spare: boolean;
 
-  /** `fd`: a spare's, open for writing; without one the file is created. */
-  constructor(readonly path: string, private readonly count: number, fd?: number) {
-    this.spare = fd !== undefined;
+  constructor(readonly path: string, private readonly count: number) {
     // Read-only like every pack; the descriptor opened here can still write.
-    this.fd = fd ?? openSync(path, 'wx', 0o444);
+    this.fd = openSync(path, 'wx', 0o444);
     const header = new Uint8Array(HEADER_BYTES);
     header.set(PACK_SIGNATURE);
     new DataView(header.buffer).setUint32(4, 2);
@@ -695,10 +690,6 @@ export class PackStream {
       trailer = Buffer.from(await hashFile(this.path, this.at), 'hex');
     }
     writeAllSync(this.fd, trailer);
-    if (this.spare) {
-      ftruncateSync(this.fd, this.at + trailer.length);
-      chmodSync(this.path, 0o444);
-    }
     if (fsync) await flushFd(this.fd);
     const fd = this.fd;
     this.fd = -1;
