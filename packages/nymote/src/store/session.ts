@@ -25,10 +25,8 @@ export class StoreSession implements StoreContext {
    * server). Its writes then go to disk as small packs, even a single commit's few objects, which the
    * background merges concatenate; and loose objects, left by one-shot commands, are packed once there
    * are many (git's `gc --auto`); after 30 s without a write, those small packs are compacted (a delta
-   * search, compressed) once they hold 8 MiB; and their files, and ref locks, come from spare files,
-   * which merged packs and replaced refs go back to, so that no file is created or deleted per write.
-   * A command that writes and exits writes loose files, the cheapest for one write, and leaves the
-   * packing to gc. See FsBackendOptions.packThreshold, autoPack and spareFiles.
+   * search, compressed) once they hold 8 MiB. A command that writes and exits writes loose files, the cheapest for
+   * one write, and leaves the packing to gc. See FsBackendOptions.packThreshold and autoPack.
    */
   open(options: { create?: boolean; service?: boolean } = {}): Promise<Opened> {
     // A failed open is forgotten, so `init` can try opening first and create on not-a-repository.
@@ -42,7 +40,7 @@ export class StoreSession implements StoreContext {
   private async openNow(create: boolean, service: boolean): Promise<Opened> {
     const options: FsBackendOptions = {
       onWarning: (m) => this.io.stderr.write(`nymote: warning: ${m}\n`),
-      ...(service ? { packThreshold: SERVICE_PACK_THRESHOLD, autoPack: { loose: AUTO_PACK_LOOSE, compact: { idleMs: COMPACT_IDLE_MS, minBytes: COMPACT_MIN_BYTES } }, spareFiles: true } : {}),
+      ...(service ? { packThreshold: SERVICE_PACK_THRESHOLD, autoPack: { loose: AUTO_PACK_LOOSE, compact: { idleMs: COMPACT_IDLE_MS, minBytes: COMPACT_MIN_BYTES } } } : {}),
     };
     const backend = create ? await initRepository(this.repo, options) : await openRepository(this.repo, options);
     try {

@@ -34,7 +34,7 @@ import { CODE_BY_TYPE } from '../../git/pack/entry-header.js';
 import { unstoredZlibPrefix } from '../../git/stored-zlib.js';
 import { createFileSync, errnoCode, isNotFound, removeQuietly } from './files.js';
 import type { LooseObjects } from './loose-objects.js';
-import { isKept, type PackFile, type PackSet } from './packs.js';
+import { deletePackFiles, isKept, type PackFile, type PackSet } from './packs.js';
 import { concatenatePacks } from './concat-packs.js';
 import { repackAll } from './repack.js';
 
@@ -239,7 +239,7 @@ export class AutoPack {
       for (const old of chosen) {
         this.merged.delete(old.name);
         this.uncompacted.delete(old.name);
-        if (old.name !== pack.name) this.packs.retire(old);
+        if (old.name !== pack.name) deletePackFiles(old);
       }
       this.merged.add(pack.name);
       this.uncompacted.set(pack.name, false);
@@ -294,7 +294,7 @@ export class AutoPack {
       const allSearched = chosen.every(searched);
       for (const old of chosen) {
         this.merged.delete(old.name);
-        if (old.name !== pack.name) this.packs.retire(old);
+        if (old.name !== pack.name) deletePackFiles(old);
       }
       // A concatenation searched nothing: its pack counts as searched only if all its parts were.
       if (!joined.pack || allSearched) this.merged.add(pack.name);

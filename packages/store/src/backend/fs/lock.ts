@@ -6,22 +6,16 @@
 // round trips (see files.ts): every ref update does all four, on files of a few bytes. Only waiting for a
 // lock someone else holds sleeps asynchronously, and fsync (when asked) runs on the thread pool.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, ftruncateSync, linkSync, openSync, renameSync, statSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, linkSync, openSync, renameSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from '../../errors.js';
 import { closeQuietly, errnoCode, flushFd, fsyncDir, makeDirs, removeQuietly, sleep, writeAllSync } from './files.js';
-import type { SpareFiles } from './spare-files.js';
 
 export interface LockOptions {
   timeoutMs: number;
   staleMs: number;
   fsync: boolean;
   onWarning: (message: string) => void;
-  /**
-   * Where lock files come from and where the replaced file goes (see spare-files.ts): a spare linked as
-   * the lock is exclusive as O_EXCL is, and the target's old inode is kept instead of freed.
-   */
-  spares?: SpareFiles;
 }
 
 export class LockFile {
@@ -37,8 +31,6 @@ export class LockFile {
     fd: number,
     private readonly ino: number,
     private readonly options: LockOptions,
-    /** A spare holds older bytes past what commit() writes: cut them. */
-    private readonly recycled: boolean,
   ) {
     this.fd = fd;
   }
@@ -53,11 +45,8 @@ export class LockFile {
     const deadline = Date.now() + options.timeoutMs;
     for (let attempt = 0; ; attempt++) {
       let fd: number | undefined;
-      let recycled = false;
       try {
-        const spare = options.spares?.linkAs(path);
-        recycled = spare !== undefined;
-        fd = spare?.fd ?? openSync(path, 'wx', 0o644);
+        fd = openSync(path, 'wx', 0o644);
       } catch (e) {
         const code = errnoCode(e);
         if (code === 'ENOENT' && attempt < 100) {
@@ -67,7 +56,7 @@ export class LockFile {
         }
         if (code !== 'EEXIST') throw e;
       }
-      if (fd !== undefined) return LockFile.created(target, path, fd, options, recycled);
+      if (fd !== undefined) return LockFile.created(target, path, fd, options);
       if (breakStaleLock(path, options)) continue;
       const now = Date.now();
       if (now >= deadline) {
@@ -81,9 +70,9 @@ export class LockFile {
   }
 
   /** Wraps a lock file just created; its inode number tells later whether it is still ours. */
-  private static created(target: string, path: string, fd: number, options: LockOptions, recycled: boolean): LockFile {
+  private static created(target: string, path: string, fd: number, options: LockOptions): LockFile {
     try {
-      return new LockFile(target, path, fd, fstatSync(fd).ino, options, recycled);
+      return new LockFile(target, path, fd, fstatSync(fd).ino, options);
     } catch (e) {
       closeQuietly(fd);
       removeQuietly(path);
@@ -99,9 +88,7 @@ export class LockFile {
     if (this.done) throw new Error(`lock ${this.path} was already released`);
     this.done = true;
     try {
-      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-      writeAllSync(this.fd, bytes);
-      if (this.recycled) ftruncateSync(this.fd, bytes.length);
+      writeAllSync(this.fd, typeof data === 'string' ? Buffer.from(data) : data);
       if (this.options.fsync) await flushFd(this.fd);
       this.closeFd();
     } catch (e) {
@@ -114,11 +101,9 @@ export class LockFile {
     if (!this.stillOurs()) {
       throw new StoreError('lock-timeout', `lock ${this.path} was taken over by another process while held`, { lock: this.path });
     }
-    const previous = this.options.spares?.keepPrevious(this.target);
     try {
       renameSync(this.path, this.target);
     } catch (e) {
-      if (previous !== undefined) this.options.spares!.forget(previous);
       this.unlinkIfOurs(); // or the failed lock would block everyone until it turns stale
       throw e;
     }

@@ -6,15 +6,14 @@ import type { RawObject } from '../../git/object.js';
 import { isNotFound } from './files.js';
 import { LooseObjects } from './loose-objects.js';
 import { PackSet, type PackSetOptions } from './packs.js';
-import type { SpareFiles } from './spare-files.js';
 
 export class ObjectDatabase {
   readonly loose: LooseObjects;
   readonly packs: PackSet;
 
-  constructor(readonly objectsDir: string, fsync: boolean, packOptions: PackSetOptions, spares?: SpareFiles) {
+  constructor(readonly objectsDir: string, fsync: boolean, packOptions: PackSetOptions) {
     this.loose = new LooseObjects(objectsDir, fsync);
-    this.packs = new PackSet(join(objectsDir, 'pack'), packOptions, spares);
+    this.packs = new PackSet(join(objectsDir, 'pack'), packOptions);
   }
 
   async open(): Promise<this> {

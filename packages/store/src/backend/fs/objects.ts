@@ -12,7 +12,6 @@ import type { LooseWrite } from './loose-objects.js';
 import { findAlternates, ObjectDatabase } from './object-database.js';
 import type { ResolvedOptions } from './options.js';
 import type { PackFile, PackSetOptions } from './packs.js';
-import type { SpareFiles } from './spare-files.js';
 
 /**
  * Budget of the raw-object cache. Small: the Store keeps its own caches of parsed trees, commits and
@@ -40,14 +39,14 @@ export class FsObjects implements ObjectStore {
     this.autoPack = new AutoPack(local.packs, local.loose, options.autoPack, options.onWarning);
   }
 
-  static async open(objectsDir: string, options: ResolvedOptions, spares?: SpareFiles): Promise<FsObjects> {
+  static async open(objectsDir: string, options: ResolvedOptions): Promise<FsObjects> {
     let self: FsObjects | undefined;
     const packOptions: PackSetOptions = {
       // A delta base outside its pack is looked up like any object, wherever it lives.
       readExternal: async (id) => self?.read(id),
       onWarning: options.onWarning,
     };
-    const local = await new ObjectDatabase(objectsDir, options.fsync, packOptions, spares).open();
+    const local = await new ObjectDatabase(objectsDir, options.fsync, packOptions).open();
     const alternates = await Promise.all(
       (await findAlternates(objectsDir)).map((d) => new ObjectDatabase(d, false, packOptions).open()),
     );

@@ -30,13 +30,6 @@ export interface FsBackendOptions {
    * `minBytes`, in slices between other work; false (default): left to gc.
    */
   autoPack?: { packs?: number; loose?: number | false; compact?: { idleMs?: number; minBytes?: number } | false } | false;
-  /**
-   * Write small packs and ref locks into spare files kept in <dir>/nymote-spare/, and keep the files of
-   * merged packs and replaced refs as spares, instead of creating and deleting a file each time (see
-   * spare-files.ts): for a long-running service, whose group commits would otherwise create and free
-   * a few files each. Default false: a command that writes and exits would leave spares it never used.
-   */
-  spareFiles?: boolean;
   /** Notes worth a human's attention (a stale lock removed). Default: process.emitWarning. */
   onWarning?: (message: string) => void;
 }
@@ -47,7 +40,6 @@ export interface ResolvedOptions {
   staleLockMs: number;
   packThreshold: number;
   autoPack: AutoPackLimits | false;
-  spareFiles: boolean;
   onWarning: (message: string) => void;
 }
 
@@ -65,7 +57,6 @@ export function resolveOptions(o: FsBackendOptions = {}): ResolvedOptions {
         minBytes: Math.max(0, o.autoPack.compact.minBytes ?? COMPACT_MIN_BYTES),
       } : false,
     },
-    spareFiles: o.spareFiles ?? false,
     onWarning: o.onWarning ?? ((m) => process.emitWarning(m, { code: 'NYMOTE_FS' })),
   };
 }

@@ -25,7 +25,6 @@ import {
   closeQuietly, createFileSync, flushFd, fsyncDir, isNotFound, makeDirsSync, removeQuietly, statOrUndefined, tempPath, writeAllSync, writeNewFile,
 } from './files.js';
 import { nodeSha1 } from './hash.js';
-import { SpareFiles } from './spare-files.js';
 import { nodeZlib } from './zlib.js';
 
 const PACK_IDX_RE = /^(pack-[0-9a-f]{40})\.idx$/;
@@ -311,10 +310,9 @@ export function isKept(pack: PackFile): boolean {
  * Deletes a pack that a newer one replaces, the index first: git and rescan find packs by their .idx,
  * so no reader looks for the .pack after. Files already gone (another gc) are fine.
  */
-export function deletePackFiles(pack: PackFile, spares?: SpareFiles): void {
+export function deletePackFiles(pack: PackFile): void {
   for (const file of [pack.path.replace(/\.pack$/, '.idx'), pack.path]) {
     try {
-      if (spares?.recycle(file, pack.size)) continue;
       unlinkSync(file);
     } catch (e) {
       if (!isNotFound(e)) throw e;
@@ -348,12 +346,7 @@ export class PackSet {
    */
   private readonly bases = new BaseCache(BASE_CACHE_BYTES);
 
-  constructor(
-    readonly packDir: string,
-    private readonly options: PackSetOptions,
-    /** Where the files of small packs come from and where retired ones go (see spare-files.ts). */
-    private readonly spares?: SpareFiles,
-  ) {}
+  constructor(readonly packDir: string, private readonly options: PackSetOptions) {}
 
   get files(): readonly PackFile[] {
     return this.packs;
@@ -425,60 +418,32 @@ export class PackSet {
     const existing = this.packs.find((p) => p.name === name);
     if (existing) return existing;
     const base = join(this.packDir, name);
-    const packFile = this.readyFile('tmp_pack_', written.pack);
-    let idx: string | undefined;
-    try {
-      idx = this.readyFile('tmp_idx_', written.index);
-      // The .pack before the .idx: readers (git too) find packs by their index.
-      this.moveIn(packFile, `${base}.pack`);
-      this.moveIn(idx, `${base}.idx`);
-    } catch (e) {
-      removeQuietly(packFile);
-      if (idx !== undefined) removeQuietly(idx);
-      throw e;
-    }
-    const pack = this.open(name, written.index, written.pack.length);
-    if (!pack) throw new Error(`${base}.pack: written but could not be opened`);
-    return pack;
-  }
-
-  /** `data` in a file ready to be renamed into the pack directory: a spare when one is ready, else a new temp file. */
-  private readyFile(prefix: string, data: Uint8Array): string {
-    const spare = this.spares?.take();
-    if (spare !== undefined) {
-      SpareFiles.fill(spare, data, 0o444);
-      return spare.path;
-    }
+    let tmpPack: string;
     for (let attempt = 0; ; attempt++) {
-      const tmp = tempPath(this.packDir, prefix);
+      tmpPack = tempPath(this.packDir, 'tmp_pack_');
       try {
-        createFileSync(tmp, data, 0o444);
-        return tmp;
+        createFileSync(tmpPack, written.pack, 0o444);
+        break;
       } catch (e) {
         // A repository made by someone else may have no pack directory yet.
         if (!isNotFound(e) || attempt > 0) throw e;
         makeDirsSync(this.packDir);
       }
     }
-  }
-
-  /** Renames a ready file (readyFile) to its name in the pack directory, making the directory if missing. */
-  private moveIn(from: string, to: string): void {
+    const tmpIdx = tempPath(this.packDir, 'tmp_idx_');
     try {
-      renameSync(from, to);
+      createFileSync(tmpIdx, written.index, 0o444);
+      // The .pack before the .idx: readers (git too) find packs by their index.
+      renameSync(tmpPack, `${base}.pack`);
+      renameSync(tmpIdx, `${base}.idx`);
     } catch (e) {
-      if (!isNotFound(e) || statOrUndefined(from) === undefined) throw e;
-      makeDirsSync(this.packDir);
-      renameSync(from, to);
+      removeQuietly(tmpPack);
+      removeQuietly(tmpIdx);
+      throw e;
     }
-  }
-
-  /**
-   * Deletes a pack that a newer one replaces (see deletePackFiles); with spares, its files become
-   * spares when small enough, so that merges free no inode.
-   */
-  retire(pack: PackFile): void {
-    deletePackFiles(pack, this.spares);
+    const pack = this.open(name, written.index, written.pack.length);
+    if (!pack) throw new Error(`${base}.pack: written but could not be opened`);
+    return pack;
   }
 
   /**

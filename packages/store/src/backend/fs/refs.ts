@@ -18,7 +18,6 @@ import { readLooseRef, walkLooseRefs, type LooseRef } from './loose-refs.js';
 import { emptyPackedRefs, formatPackedRefs, parsePackedRefs, type PackedRef, type PackedRefs } from './packed-refs.js';
 import { checkRefName, compareRefNames } from './ref-names.js';
 import type { ResolvedOptions } from './options.js';
-import type { SpareFiles } from './spare-files.js';
 import { RefWatcher } from './watch.js';
 
 /** Git follows at most this many symbolic refs (HEAD -> refs/heads/main is one). */
@@ -29,13 +28,12 @@ export class FsRefs implements RefStore {
   private readonly watcher: RefWatcher;
   private readonly lockOptions: LockOptions;
 
-  constructor(readonly dir: string, options: ResolvedOptions, spares?: SpareFiles) {
+  constructor(readonly dir: string, options: ResolvedOptions) {
     this.lockOptions = {
       timeoutMs: options.lockTimeoutMs,
       staleMs: options.staleLockMs,
       fsync: options.fsync,
       onWarning: options.onWarning,
-      ...(spares ? { spares } : {}),
     };
     this.watcher = new RefWatcher(dir, () => this.list(''), () => this.listNow(''), { onWarning: options.onWarning });
   }

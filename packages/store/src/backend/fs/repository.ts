@@ -11,7 +11,6 @@ import { parseLooseRef } from './loose-refs.js';
 import { FsObjects } from './objects.js';
 import { resolveOptions, type FsBackendOptions, type ResolvedOptions } from './options.js';
 import { FsRefs } from './refs.js';
-import { SPARE_DIR, SpareFiles } from './spare-files.js';
 
 export interface FsBackend extends Backend {
   /** The repository (git) directory, absolute. */
@@ -30,7 +29,6 @@ class FsRepository implements FsBackend {
     private readonly options: ResolvedOptions,
     private readonly fsObjects: FsObjects,
     private readonly fsRefs: FsRefs,
-    private readonly spares: SpareFiles | undefined,
   ) {}
 
   get objects(): ObjectStore {
@@ -57,7 +55,6 @@ class FsRepository implements FsBackend {
   async close(): Promise<void> {
     this.fsRefs.close();
     await this.fsObjects.close();
-    await this.spares?.close();
   }
 }
 
@@ -73,11 +70,8 @@ export async function openRepository(dir: string, options?: FsBackendOptions): P
   }
   await checkFormat(abs);
   const o = resolveOptions(options);
-  const spares = o.spareFiles
-    ? new SpareFiles(join(abs, SPARE_DIR), { onWarning: o.onWarning, sameDevice: [join(abs, 'objects'), join(abs, 'refs')] })
-    : undefined;
-  const objects = await FsObjects.open(join(abs, 'objects'), o, spares);
-  return new FsRepository(abs, o, objects, new FsRefs(abs, o, spares), spares);
+  const objects = await FsObjects.open(join(abs, 'objects'), o);
+  return new FsRepository(abs, o, objects, new FsRefs(abs, o));
 }
 
 /**
