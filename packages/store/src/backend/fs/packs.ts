@@ -14,7 +14,7 @@ import { StoreError } from '../../errors.js';
 import type { ObjectId } from '../../git/id.js';
 import type { ObjectType, RawObject } from '../../git/object.js';
 import { PackBitmap, type Bits } from '../../git/pack/pack-bitmap.js';
-import { encodePackIndex, PackIndex, type PackIndexEntry } from '../../git/pack/pack-index.js';
+import { encodePackIndex, idBytes, PackIndex, type PackIndexEntry } from '../../git/pack/pack-index.js';
 import {
   BaseCache, HEADER_BYTES, PACK_SIGNATURE, PackReader, TRAILER_BYTES, type PackEntrySource, type RawEntry, type RawEntryHeader,
 } from '../../git/pack/pack-reader.js';
@@ -28,6 +28,8 @@ import { nodeSha1 } from './hash.js';
 import { nodeZlib } from './zlib.js';
 
 const PACK_IDX_RE = /^(pack-[0-9a-f]{40})\.idx$/;
+/** The id being looked up by PackSet.find, as bytes (parsed once for all the packs). */
+const probe = new Uint8Array(20);
 /** Inflated delta bases kept for all the packs of one objects directory. */
 const BASE_CACHE_BYTES = 32 << 20;
 /** Raw pack bytes kept per pack, in 64 KiB windows (the pack reader's default). */
@@ -353,7 +355,8 @@ export class PackSet {
   }
 
   find(id: ObjectId): PackFile | undefined {
-    for (const p of this.packs) if (p.has(id)) return p;
+    if (!idBytes(id, probe)) return undefined;
+    for (const p of this.packs) if (p.index.indexOfBytes(probe) >= 0) return p;
     return undefined;
   }
 

@@ -38,6 +38,18 @@ function corrupt(file: string, why: string): StoreError {
   return new StoreError('corrupt-pack', `${file}: bad pack index: ${why}`, { file });
 }
 
+/** Writes the 20 bytes of hex id `id` into `out`; false (out undefined) when `id` is not an object id. */
+export function idBytes(id: string, out: Uint8Array): boolean {
+  if (id.length !== 2 * ID_BYTES) return false;
+  for (let k = 0; k < ID_BYTES; k++) {
+    const hi = NIBBLE[id.charCodeAt(2 * k)] ?? -1;
+    const lo = NIBBLE[id.charCodeAt(2 * k + 1)] ?? -1;
+    if (hi < 0 || lo < 0) return false;
+    out[k] = (hi << 4) | lo;
+  }
+  return true;
+}
+
 export class PackIndex {
   readonly file: string;
   readonly version: 1 | 2;
@@ -153,14 +165,14 @@ export class PackIndex {
 
   /** Position of `id` in sorted order, or -1. */
   indexOf(id: ObjectId): number {
-    const probe = this.probe;
-    if (id.length !== 2 * ID_BYTES) return -1;
-    for (let k = 0; k < ID_BYTES; k++) {
-      const hi = NIBBLE[id.charCodeAt(2 * k)] ?? -1;
-      const lo = NIBBLE[id.charCodeAt(2 * k + 1)] ?? -1;
-      if (hi < 0 || lo < 0) return -1;
-      probe[k] = (hi << 4) | lo;
-    }
+    return idBytes(id, this.probe) ? this.indexOfBytes(this.probe) : -1;
+  }
+
+  /**
+   * indexOf for an id already turned into bytes by idBytes: a lookup across many packs parses the hex
+   * once, not once per pack (a group commit checks each new object against every pack).
+   */
+  indexOfBytes(probe: Uint8Array): number {
     const first = probe[0]!;
     let lo = first === 0 ? 0 : this.fanout[first - 1]!;
     let hi = this.fanout[first]!;
