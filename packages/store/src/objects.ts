@@ -10,6 +10,8 @@ import { TreeEntryMap, type TreeEntries } from './tree-entries.js';
 export type { TreeEntries } from './tree-entries.js';
 
 const NO_ENTRIES: TreeEntries = new TreeEntryMap([]);
+/** Blobs up to this size are kept in the cache when this process writes them (see primeBlob). */
+const PRIMED_BLOB_BYTES = 4096;
 
 export interface ObjectCacheOptions {
   /** Parsed trees kept, weighed by entry count (default 1,000,000 entries). */
@@ -92,6 +94,15 @@ export class Objects {
   primeTree(id: ObjectId, entries: readonly TreeEntry[], encoded?: EncodedTree): void {
     if (this.trees.has(id)) return;
     this.trees.set(id, new TreeEntryMap(entries, encoded));
+  }
+
+  /**
+   * Records a small blob this process has just written (a record, a flag list): readers of the new
+   * commit read what changed (an IMAP session refreshing its mailbox after a flag change reads the
+   * message's record), and would otherwise fetch it back from the pack just written.
+   */
+  primeBlob(id: ObjectId, body: Uint8Array): void {
+    if (body.length <= PRIMED_BLOB_BYTES && !this.blobs.has(id)) this.blobs.set(id, body);
   }
 
   /** Records a commit this process has just written: the next write on its branch starts by reading it. */

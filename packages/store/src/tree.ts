@@ -379,6 +379,7 @@ export class Tree {
       // way, so this is safe even in a directory another view shares.
       for (const b of w.blobs) {
         if (w.dir.overrides.get(b.name) === b.node) w.dir.overrides.set(b.name, { t: 'stored', mode: b.node.mode, id: b.id });
+        if (cache) this.objects.primeBlob(b.id, b.node.bytes);
       }
       if (cache) this.objects.primeTree(w.id, w.entries, w.encoded);
     }
