@@ -70,6 +70,11 @@ test('decodeTree reads back every name, mode and id, with names decoded one per 
   ]);
   assert.deepEqual(decodeTree(new Uint8Array(0)), []);
   assert.throws(() => decodeTree(utf8('100644 cut\0abc'), 'badtree'), /badtree: truncated/);
+  // No space after the mode, no NUL after the name, a second entry cut short: each named with its offset.
+  assert.throws(() => decodeTree(utf8('100644'), 'nospace'), /nospace: truncated entry at byte 0/);
+  assert.throws(() => decodeTree(utf8('100644 name-without-nul'), 'nonul'), /nonul: truncated entry at byte 0/);
+  const one = concatBytes([utf8('100644 a\0'), new Uint8Array(20)]);
+  assert.throws(() => decodeTree(concatBytes([one, utf8('100644 b\0'), new Uint8Array(19)]), 'short'), /short: truncated entry at byte 29/);
   assert.throws(() => decodeTree(concatBytes([utf8('777 x\0'), new Uint8Array(20)]), 'badmode'), /badmode: bad mode/);
 });
 

@@ -169,15 +169,19 @@ export function decodeTree(body: Uint8Array, id = '?'): TreeEntry[] {
   const modes: TreeMode[] = [];
   let namesEnd = 0;
   let i = 0;
-  while (i < body.length) {
-    const sp = body.indexOf(0x20, i);
-    const nul = body.indexOf(0, sp + 1);
-    if (sp < 0 || nul < 0 || nul + 21 > body.length) {
+  const length = body.length;
+  while (i < length) {
+    // Scanned here rather than with indexOf: names are a few bytes, shorter than a native call costs,
+    // and the name is copied in the same pass.
+    let sp = i;
+    while (sp < length && body[sp] !== 0x20) sp++;
+    if (modes.length > 0) names[namesEnd++] = 0;
+    let nul = sp + 1;
+    for (let b: number; nul < length && (b = body[nul]!) !== 0; nul++) names[namesEnd++] = b;
+    if (sp >= length || nul + 21 > length) {
       throw new StoreError('invalid-object', `tree ${id}: truncated entry at byte ${i}`, { id });
     }
     modes.push(decodeMode(body, i, sp, id));
-    if (modes.length > 1) names[namesEnd++] = 0;
-    for (let j = sp + 1; j < nul; j++) names[namesEnd++] = body[j]!;
     hexDigitsInto(body, nul + 1, 20, hex, (modes.length - 1) * 40);
     i = nul + 21;
   }
