@@ -75,6 +75,11 @@ export class Objects {
     return o;
   }
 
+  /** The entries of tree `id` when they are cached, without waiting; undefined otherwise (then tree()). */
+  cachedTree(id: ObjectId): TreeEntries | undefined {
+    return id === EMPTY_TREE_ID ? NO_ENTRIES : this.trees.get(id);
+  }
+
   async tree(id: ObjectId): Promise<TreeEntries> {
     // Git treats the empty tree as always present, even in a repository that never stored it.
     if (id === EMPTY_TREE_ID) return NO_ENTRIES;

@@ -142,9 +142,14 @@ export class Tree {
   private async find(segs: readonly string[]): Promise<Node | undefined> {
     let node: Node = this.root;
     for (const s of segs) {
-      const dir = await this.asDir(node);
-      if (!dir) return undefined;
-      const child = this.childOf(dir, s);
+      let child: Node | undefined;
+      if (node.t === 'dir') child = this.childOf(node, s);
+      else if (node.t === 'stored' && isTreeMode(node.mode)) {
+        // A directory nobody edited: the name is looked up in its entries, with no DirNode made for it
+        // and, when they are cached, no await (reads walk such directories on every call).
+        const e = (this.objects.cachedTree(node.id) ?? (await this.objects.tree(node.id))).get(s);
+        child = e ? { t: 'stored', mode: e.mode, id: e.id } : undefined;
+      } else return undefined;
       if (!child) return undefined;
       node = child;
     }

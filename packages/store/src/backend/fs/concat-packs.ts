@@ -38,7 +38,7 @@ export async function concatenatePacks(set: PackSet, packs: readonly PackFile[],
   for (const p of packs) {
     const { index } = p;
     const shift = base - HEADER_BYTES;
-    for (let i = 0; i < index.count; i++) builder.add(index.idBytesAt(i), index.offsetAt(i) + shift, index.crc32At(i)!);
+    for (let i = 0; i < index.count; i++) builder.addFrom(index, i, index.offsetAt(i) + shift, index.crc32At(i)!);
     base += p.size - HEADER_BYTES - TRAILER_BYTES;
   }
   const duplicate = builder.firstDuplicate();

@@ -227,6 +227,12 @@ export class PackIndex {
   }
 
   /** The id of entry `i` as its 20 bytes (a view into the index). */
+  /** Writes the id of entry `i` into `out` at `at` (no view made, unlike idBytesAt). */
+  copyIdInto(i: number, out: Uint8Array, at: number): void {
+    const from = this.idsAt + i * this.idStride;
+    for (let k = 0; k < ID_BYTES; k++) out[at + k] = this.bytes[from + k]!;
+  }
+
   idBytesAt(i: number): Uint8Array {
     const at = this.idsAt + i * this.idStride;
     return this.bytes.subarray(at, at + ID_BYTES);
@@ -315,7 +321,17 @@ export class PackIndexBuilder {
     if (this.n >= this.offsets.length) throw new RangeError('pack index: more entries than its capacity');
     if (!Number.isSafeInteger(offset) || offset < 0) throw new TypeError(`bad pack offset ${offset}`);
     if (typeof id === 'string') writeHex(this.ids, this.n * ID_BYTES, id);
-    else this.ids.set(id.subarray(0, ID_BYTES), this.n * ID_BYTES);
+    else this.ids.set(id.length === ID_BYTES ? id : id.subarray(0, ID_BYTES), this.n * ID_BYTES);
+    this.offsets[this.n] = offset;
+    this.crcs[this.n] = crc32 >>> 0;
+    this.n++;
+  }
+
+  /** add() of entry `i` of `index`, its id copied from the index's bytes (a merge adds every entry of its packs). */
+  addFrom(index: PackIndex, i: number, offset: number, crc32: number): void {
+    if (this.n >= this.offsets.length) throw new RangeError('pack index: more entries than its capacity');
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new TypeError(`bad pack offset ${offset}`);
+    index.copyIdInto(i, this.ids, this.n * ID_BYTES);
     this.offsets[this.n] = offset;
     this.crcs[this.n] = crc32 >>> 0;
     this.n++;
@@ -380,7 +396,8 @@ export class PackIndexBuilder {
         const id = toHex(ids, u * ID_BYTES, (u + 1) * ID_BYTES);
         throw new StoreError('corrupt-pack', `object ${id} appears twice in one pack`, { id });
       }
-      out.set(ids.subarray(u * ID_BYTES, (u + 1) * ID_BYTES), idsAt + i * ID_BYTES);
+      // A loop, not out.set(ids.subarray(...)): a view per entry was most of what a merge allocated.
+      for (let k = 0, from = u * ID_BYTES, to = idsAt + i * ID_BYTES; k < ID_BYTES; k++) out[to + k] = ids[from + k]!;
       counts[ids[u * ID_BYTES]!]!++;
       view.setUint32(crcAt + i * 4, this.crcs[u]!);
       const offset = this.offsets[u]!;
