@@ -107,7 +107,8 @@ export class Objects {
    * message's record), and would otherwise fetch it back from the pack just written.
    */
   primeBlob(id: ObjectId, body: Uint8Array): void {
-    if (body.length <= PRIMED_BLOB_BYTES && !this.blobs.has(id)) this.blobs.set(id, body);
+    // A copy: `body` is the caller's array (Tree.set keeps it), which the caller may reuse once written.
+    if (body.length <= PRIMED_BLOB_BYTES && !this.blobs.has(id)) this.blobs.set(id, body.slice());
   }
 
   /** Records a commit this process has just written: the next write on its branch starts by reading it. */

@@ -40,6 +40,14 @@ export function storeSuite(f: BackendFactory): void {
         assert.deepEqual(await s.list(), []);
       }));
 
+    test('a value read back is what was set, even when the caller reuses the array it passed', () =>
+      withStore(f, async (s) => {
+        const bytes = utf8('first value');
+        await s.set('k', bytes);
+        bytes.fill(0x2a);
+        assert.equal(text(await s.get('k')), 'first value');
+      }));
+
     test('writes asked for at once each get a commit, in the order asked, built one on the other', () =>
       withStore(f, async (s) => {
         await s.set('n', '0');
