@@ -77,13 +77,12 @@ export class Objects {
 
   /** The entries of tree `id` when they are cached, without waiting; undefined otherwise (then tree()). */
   cachedTree(id: ObjectId): TreeEntries | undefined {
+    // Git treats the empty tree as always present, even in a repository that never stored it.
     return id === EMPTY_TREE_ID ? NO_ENTRIES : this.trees.get(id);
   }
 
   async tree(id: ObjectId): Promise<TreeEntries> {
-    // Git treats the empty tree as always present, even in a repository that never stored it.
-    if (id === EMPTY_TREE_ID) return NO_ENTRIES;
-    const hit = this.trees.get(id);
+    const hit = this.cachedTree(id);
     if (hit) return hit;
     const o = await this.raw(id, 'tree');
     const entries = new TreeEntryMap(decodeTree(o.body, id));

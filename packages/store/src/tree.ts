@@ -91,6 +91,12 @@ export interface ListEntry {
 const isTreeMode = (m: TreeMode) => m === '40000';
 const modeOf = (n: Node): TreeMode => (n.t === 'dir' ? '40000' : n.mode);
 
+/** The node for entry `name` of a stored directory's entries. */
+function storedChild(entries: TreeEntries, name: string): Node | undefined {
+  const e = entries.get(name);
+  return e ? { t: 'stored', mode: e.mode, id: e.id } : undefined;
+}
+
 function dirFromStored(stored: TreeEntries, id: ObjectId | undefined): DirNode {
   return { t: 'dir', stored, overrides: new Map(), frozen: false, id };
 }
@@ -128,8 +134,7 @@ export class Tree {
   private childOf(dir: DirNode, name: string): Node | undefined {
     const o = dir.overrides.get(name);
     if (o !== undefined) return o ?? undefined;
-    const e = dir.stored.get(name);
-    return e ? { t: 'stored', mode: e.mode, id: e.id } : undefined;
+    return storedChild(dir.stored, name);
   }
 
   private async asDir(node: Node): Promise<DirNode | undefined> {
@@ -147,8 +152,7 @@ export class Tree {
       else if (node.t === 'stored' && isTreeMode(node.mode)) {
         // A directory nobody edited: the name is looked up in its entries, with no DirNode made for it
         // and, when they are cached, no await (reads walk such directories on every call).
-        const e = (this.objects.cachedTree(node.id) ?? (await this.objects.tree(node.id))).get(s);
-        child = e ? { t: 'stored', mode: e.mode, id: e.id } : undefined;
+        child = storedChild(this.objects.cachedTree(node.id) ?? (await this.objects.tree(node.id)), s);
       } else return undefined;
       if (!child) return undefined;
       node = child;

@@ -38,14 +38,17 @@ function corrupt(file: string, why: string): StoreError {
   return new StoreError('corrupt-pack', `${file}: bad pack index: ${why}`, { file });
 }
 
-/** Writes the 20 bytes of hex id `id` into `out`; false (out undefined) when `id` is not an object id. */
-export function idBytes(id: string, out: Uint8Array): boolean {
+/**
+ * Writes the 20 bytes of hex id `id` into `out` at `at`; false (those bytes undefined) when `id` is not
+ * an object id.
+ */
+export function idBytes(id: string, out: Uint8Array, at = 0): boolean {
   if (id.length !== 2 * ID_BYTES) return false;
   for (let k = 0; k < ID_BYTES; k++) {
     const hi = NIBBLE[id.charCodeAt(2 * k)] ?? -1;
     const lo = NIBBLE[id.charCodeAt(2 * k + 1)] ?? -1;
     if (hi < 0 || lo < 0) return false;
-    out[k] = (hi << 4) | lo;
+    out[at + k] = (hi << 4) | lo;
   }
   return true;
 }
@@ -226,13 +229,13 @@ export class PackIndex {
     return this.version === 1 ? undefined : this.view.getUint32(this.crcAt + i * 4);
   }
 
-  /** The id of entry `i` as its 20 bytes (a view into the index). */
   /** Writes the id of entry `i` into `out` at `at` (no view made, unlike idBytesAt). */
   copyIdInto(i: number, out: Uint8Array, at: number): void {
     const from = this.idsAt + i * this.idStride;
     for (let k = 0; k < ID_BYTES; k++) out[at + k] = this.bytes[from + k]!;
   }
 
+  /** The id of entry `i` as its 20 bytes (a view into the index). */
   idBytesAt(i: number): Uint8Array {
     const at = this.idsAt + i * this.idStride;
     return this.bytes.subarray(at, at + ID_BYTES);
@@ -278,12 +281,7 @@ function compareAt(a: Uint8Array, ai: number, b: Uint8Array, bi: number): number
 }
 
 function writeHex(out: Uint8Array, at: number, hex: string): void {
-  for (let k = 0; k < ID_BYTES; k++) {
-    const hi = NIBBLE[hex.charCodeAt(2 * k)] ?? -1;
-    const lo = NIBBLE[hex.charCodeAt(2 * k + 1)] ?? -1;
-    if (hex.length !== 2 * ID_BYTES || hi < 0 || lo < 0) throw new TypeError(`not an object id: ${hex}`);
-    out[at + k] = (hi << 4) | lo;
-  }
+  if (!idBytes(hex, out, at)) throw new TypeError(`not an object id: ${hex}`);
 }
 
 /**
@@ -318,20 +316,27 @@ export class PackIndexBuilder {
   }
 
   add(id: ObjectId | Uint8Array, offset: number, crc32: number): void {
-    if (this.n >= this.offsets.length) throw new RangeError('pack index: more entries than its capacity');
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new TypeError(`bad pack offset ${offset}`);
-    if (typeof id === 'string') writeHex(this.ids, this.n * ID_BYTES, id);
-    else this.ids.set(id.length === ID_BYTES ? id : id.subarray(0, ID_BYTES), this.n * ID_BYTES);
-    this.offsets[this.n] = offset;
-    this.crcs[this.n] = crc32 >>> 0;
-    this.n++;
+    const at = this.nextIdAt(offset);
+    if (typeof id === 'string') writeHex(this.ids, at, id);
+    else this.ids.set(id.length === ID_BYTES ? id : id.subarray(0, ID_BYTES), at);
+    this.push(offset, crc32);
   }
 
   /** add() of entry `i` of `index`, its id copied from the index's bytes (a merge adds every entry of its packs). */
   addFrom(index: PackIndex, i: number, offset: number, crc32: number): void {
+    index.copyIdInto(i, this.ids, this.nextIdAt(offset));
+    this.push(offset, crc32);
+  }
+
+  /** Where the next entry's id goes, once there is room for it and `offset` is one. */
+  private nextIdAt(offset: number): number {
     if (this.n >= this.offsets.length) throw new RangeError('pack index: more entries than its capacity');
     if (!Number.isSafeInteger(offset) || offset < 0) throw new TypeError(`bad pack offset ${offset}`);
-    index.copyIdInto(i, this.ids, this.n * ID_BYTES);
+    return this.n * ID_BYTES;
+  }
+
+  /** Completes the entry whose id was just written. */
+  private push(offset: number, crc32: number): void {
     this.offsets[this.n] = offset;
     this.crcs[this.n] = crc32 >>> 0;
     this.n++;
