@@ -76,7 +76,11 @@ export function planMerge(counts: readonly number[], limit = AUTO_PACK_LIMIT): n
   return n;
 }
 
-/** Entries looked at to tell whether a pack holds uncompressed commits (spread over the pack). */
+/**
+ * Entries looked at to tell whether a pack holds uncompressed commits: every so many in id order, which
+ * is as good as random. Not in pack order: a group commit's pack repeats one layout per commit, and a
+ * fixed step through it could land on trees and blobs only, every time.
+ */
 const SAMPLED_ENTRIES = 64;
 
 /** See AutoPackLimits.compact. */
@@ -254,8 +258,8 @@ export class AutoPack {
     const n = pack.index.count;
     const step = Math.max(1, Math.floor(n / SAMPLED_ENTRIES));
     let found = false;
-    for (let r = 0; r < n && !found; r += step) {
-      const e = await pack.rawEntry(pack.offsetAtRank(r));
+    for (let i = 0; i < n && !found; i += step) {
+      const e = await pack.rawEntry(pack.index.offsetAt(i));
       found = e !== undefined && e.code === CODE_BY_TYPE.commit && unstoredZlibPrefix(e.bytes.subarray(e.headerLength)) !== undefined;
     }
     this.uncompacted.set(pack.name, found);
