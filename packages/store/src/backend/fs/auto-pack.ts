@@ -8,8 +8,9 @@
 // while the next one is less than twice what is merged so far, which leaves packs whose sizes at least
 // double from one to the next. An object is then rewritten about log2(n) times over its life, not once
 // per commit, and a merge never waits for a large pack to be copied. A merge concatenates the packs
-// (concat-packs.ts: a copy of their bytes, no work per object); only when it cannot (an object in two
-// of them) does it repack them entry by entry, with a delta search of what was never searched.
+// (concat-packs.ts: a copy of their bytes, no work per object, done on the merge thread); only when it
+// cannot (an object in two of them) does it repack them entry by entry, with a delta search of what was
+// never searched.
 //
 // Loose objects: a single commit's few objects are written as loose files (cheapest for one write),
 // which would otherwise pile up by the million. Past a limit, estimated as git does from one fan-out

@@ -503,11 +503,26 @@ export class PackSet {
 
   /** Moves a complete temp pack into place as `name`, with its index; the temp pack is gone either way. */
   private async install(name: string, tmpPack: string, indexBytes: Uint8Array, fsync: boolean): Promise<PackFile> {
-    const base = join(this.packDir, name);
     const tmpIdx = await writeTemp(this.packDir, 'tmp_idx_', indexBytes, fsync).catch(async (e: unknown) => {
       await unlink(tmpPack).catch(() => {});
       throw e;
     });
+    return this.installFiles(name, tmpPack, tmpIdx, indexBytes, fsync);
+  }
+
+  /**
+   * Moves a complete temp pack and its temp index (whose bytes are `indexBytes`) into place as `name`;
+   * the temp files are gone either way. A merge written by the merge thread comes in this way.
+   */
+  async installFiles(name: string, tmpPack: string, tmpIdx: string, indexBytes: Uint8Array, fsync: boolean): Promise<PackFile> {
+    const existing = this.packs.find((p) => p.name === name);
+    if (existing) {
+      // The very same objects in the same order were packed before.
+      await unlink(tmpPack).catch(() => {});
+      await unlink(tmpIdx).catch(() => {});
+      return existing;
+    }
+    const base = join(this.packDir, name);
     try {
       await rename(tmpPack, `${base}.pack`);
       await rename(tmpIdx, `${base}.idx`);

@@ -1,0 +1,27 @@
+// The merge thread's entry point (see merge-thread.ts): runs each job it is sent and answers with the
+// result, the index's bytes moved rather than copied, or with the error as data.
+import { parentPort } from 'node:worker_threads';
+import { StoreError } from '../../errors.js';
+import { concatenateFiles, type ConcatJob } from './concat-packs.js';
+import type { MergeReply } from './merge-thread.js';
+
+const port = parentPort;
+if (!port) throw new Error('merge-thread-main.js runs as a worker thread (see merge-thread.ts)');
+
+port.on('message', ({ id, job }: { id: number; job: ConcatJob }) => {
+  concatenateFiles(job).then(
+    (done) => port.postMessage({ id, done } satisfies MergeReply, 'index' in done ? ownBuffer(done.index) : []),
+    (e: unknown) => {
+      const error = e instanceof StoreError
+        ? { message: e.message, code: e.code, data: e.data }
+        : { message: e instanceof Error ? e.message : String(e) };
+      port.postMessage({ id, error } satisfies MergeReply);
+    },
+  );
+});
+
+/** The index's buffer, to move to the other thread, when the index is all of it (builder.encode makes it so). */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer[] {
+  const { buffer } = bytes;
+  return buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength ? [buffer] : [];
+}

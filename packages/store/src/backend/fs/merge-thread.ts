@@ -1,0 +1,94 @@
+// The merge thread: one worker thread per process that concatenates packs (concat-packs.ts) for every
+// store the process has open, so that the copy and hashing of merged packs run beside the event loop
+// instead of on it. It is started at the first merge, does not keep the process alive while idle, and
+// is started again if it dies. Where there can be no thread (a bundle shipped without the module file,
+// or a process whose permissions forbid workers, as the sealed daemon's do), merges run on the event
+// loop as before.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { StoreError, type StoreErrorCode } from '../../errors.js';
+import type { ConcatDone, ConcatJob } from './concat-packs.js';
+
+/** What the thread answers: the result, or the error it threw, as data (an Error does not cross threads with its code). */
+export type MergeReply =
+  | { id: number; done: ConcatDone }
+  | { id: number; error: { message: string; code?: StoreErrorCode; data?: Record<string, unknown> } };
+
+const MAIN = new URL('./merge-thread-main.js', import.meta.url);
+
+let worker: Worker | undefined;
+let available: boolean | undefined;
+let nextId = 0;
+/** Jobs the thread has answered: tests check with it that merges really ran there. */
+let answered = 0;
+const pending = new Map<number, { resolve: (done: ConcatDone) => void; reject: (e: Error) => void }>();
+
+/** Runs `job` on the merge thread; undefined when there is no thread to run it on (the caller runs it itself). */
+export function runOffThread(job: ConcatJob): Promise<ConcatDone> | undefined {
+  available ??= hasMain();
+  if (!available) return undefined;
+  const thread = worker ?? start();
+  if (!thread) return undefined;
+  const id = nextId++;
+  return new Promise<ConcatDone>((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    // Pending work keeps the process alive (a command that merges waits for it); an idle thread does not.
+    if (pending.size === 1) thread.ref();
+    thread.postMessage({ id, job });
+  });
+}
+
+function hasMain(): boolean {
+  try {
+    return MAIN.protocol === 'file:' && existsSync(fileURLToPath(MAIN));
+  } catch {
+    return false; // outside what the permission model lets this process read
+  }
+}
+
+function start(): Worker | undefined {
+  let thread: Worker;
+  try {
+    thread = new Worker(MAIN, { name: 'nymote pack merges' });
+  } catch {
+    // ERR_ACCESS_DENIED under the permission model without --allow-worker: never ask again.
+    available = false;
+    return undefined;
+  }
+  thread.unref();
+  thread.on('message', (reply: MergeReply) => {
+    const waiting = pending.get(reply.id);
+    if (!waiting) return;
+    settle(thread, reply.id);
+    answered++;
+    if ('done' in reply) waiting.resolve(reply.done);
+    else waiting.reject(reply.error.code ? new StoreError(reply.error.code, reply.error.message, reply.error.data ?? {}) : new Error(reply.error.message));
+  });
+  const fail = (e: Error): void => {
+    if (worker === thread) worker = undefined;
+    for (const [id, waiting] of pending) {
+      pending.delete(id);
+      waiting.reject(new Error(`the pack merge thread failed: ${e.message}`, { cause: e }));
+    }
+  };
+  thread.on('error', fail);
+  thread.on('exit', (code) => fail(new Error(`it exited with code ${code}`)));
+  worker = thread;
+  return thread;
+}
+
+function settle(thread: Worker, id: number): void {
+  pending.delete(id);
+  if (pending.size === 0) thread.unref();
+}
+
+/** How many jobs the merge thread has answered in this process. */
+export function mergeThreadJobs(): number {
+  return answered;
+}
+
+/** Stops the merge thread, failing the jobs it has (a test's way to kill it mid-merge); the next job starts another. */
+export async function stopMergeThread(): Promise<void> {
+  await worker?.terminate();
+}
