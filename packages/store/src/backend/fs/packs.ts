@@ -14,6 +14,7 @@ import { StoreError } from '../../errors.js';
 import type { ObjectId } from '../../git/id.js';
 import type { ObjectType, RawObject } from '../../git/object.js';
 import { PackBitmap, type Bits } from '../../git/pack/pack-bitmap.js';
+import { IdFilter } from '../../git/pack/id-filter.js';
 import { encodePackIndex, idBytes, PackIndex, type PackIndexEntry } from '../../git/pack/pack-index.js';
 import {
   BaseCache, HEADER_BYTES, PACK_SIGNATURE, PackReader, TRAILER_BYTES, type PackEntrySource, type RawEntry, type RawEntryHeader,
@@ -44,6 +45,8 @@ const SEQUENTIAL_WINDOW_BYTES = 1 << 20;
  * message) are compressed. Merges copy these entries as they are; gc compresses them.
  */
 const STORE_BELOW = 4096;
+/** Lookups of ids no pack holds before PackSet builds its filter: a store that only reads may never need one. */
+const FILTER_AFTER_MISSES = 256;
 
 /**
  * Positional reads (pread) from a descriptor that stays open for the life of the pack. Synchronous: a
@@ -348,6 +351,13 @@ export class PackSet {
    */
   private readonly bases = new BaseCache(BASE_CACHE_BYTES);
 
+  /**
+   * The ids of every pack in `packs` (and of packs since gone), once lookups of absent ids add up (see
+   * FILTER_AFTER_MISSES): a miss then costs one check, not a probe of every pack.
+   */
+  private filter: IdFilter | undefined;
+  private misses = 0;
+
   constructor(readonly packDir: string, private readonly options: PackSetOptions) {}
 
   get files(): readonly PackFile[] {
@@ -356,8 +366,27 @@ export class PackSet {
 
   find(id: ObjectId): PackFile | undefined {
     if (!idBytes(id, probe)) return undefined;
+    if (this.filter && !this.filter.mightHave(probe)) return undefined;
     for (const p of this.packs) if (p.index.indexOfBytes(probe) >= 0) return p;
+    if (!this.filter && this.packs.length > 1 && ++this.misses >= FILTER_AFTER_MISSES) this.buildFilter();
     return undefined;
+  }
+
+  /** A filter sized for twice the ids of the packs there are, holding them all. */
+  private buildFilter(): void {
+    let total = 0;
+    for (const p of this.packs) total += p.index.count;
+    const filter = new IdFilter(2 * total);
+    for (const p of this.packs) p.index.addIdsTo(filter);
+    this.filter = filter;
+  }
+
+  /** Keeps the filter (when there is one) holding every id of `pack`, which joins the set. */
+  private filterAdd(pack: PackFile): void {
+    if (!this.filter) return;
+    // Ids of packs gone count too: a filter that grew past its size is rebuilt from the packs there are.
+    if (this.filter.size + pack.index.count > this.filter.capacity) this.buildFilter();
+    else pack.index.addIdsTo(this.filter);
   }
 
   has(id: ObjectId): boolean {
@@ -540,6 +569,7 @@ export class PackSet {
   async close(): Promise<void> {
     const all = this.packs;
     this.packs = [];
+    this.filter = undefined;
     await Promise.all(all.map((p) => p.close()));
   }
 
@@ -567,6 +597,7 @@ export class PackSet {
       });
       const pack = new PackFile(name, packPath, index, reader);
       this.packs.unshift(pack);
+      this.filterAdd(pack);
       this.bad.delete(name);
       return pack;
     } catch (e) {

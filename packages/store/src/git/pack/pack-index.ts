@@ -7,6 +7,7 @@ import { fromHex, toHex } from '../bytes.js';
 import type { ObjectId } from '../id.js';
 import type { Sha1 } from '../object.js';
 import { StoreError } from '../../errors.js';
+import type { IdFilter } from './id-filter.js';
 
 const ID_BYTES = 20;
 const FANOUT_BYTES = 256 * 4;
@@ -227,6 +228,11 @@ export class PackIndex {
   /** The CRC-32 of the object's packed bytes (v2 only; v1 indexes have none). */
   crc32At(i: number): number | undefined {
     return this.version === 1 ? undefined : this.view.getUint32(this.crcAt + i * 4);
+  }
+
+  /** Adds every id of this index to `filter`. */
+  addIdsTo(filter: IdFilter): void {
+    for (let i = 0, at = this.idsAt; i < this.count; i++, at += this.idStride) filter.addAt(this.bytes, at);
   }
 
   /** Writes the id of entry `i` into `out` at `at` (no view made, unlike idBytesAt). */
