@@ -57,9 +57,6 @@ const READ_CHUNK = 1 << 20;
 export async function concatenatePacks(
   set: PackSet, packs: readonly PackFile[], fsync: boolean, options: { thread?: boolean } = {},
 ): Promise<Concatenated> {
-  for (const p of packs) {
-    if (p.index.version !== 2) return { reason: `${p.path} has a version 1 index, without CRC-32s` };
-  }
   const job: ConcatJob = {
     packs: packs.map((p) => p.path), tmpPack: tempPath(set.packDir, 'tmp_pack_'), tmpIdx: tempPath(set.packDir, 'tmp_idx_'), fsync,
   };
