@@ -32,6 +32,12 @@ export interface UpdateResult<R> {
   commit: ObjectId | undefined;
   changed: boolean;
   result: R;
+  /**
+   * The branch's head once this write landed: its commit, or a later one of the writes stored with it.
+   * A reader that wants what it just wrote, and what others wrote with it, can read that commit instead
+   * of the branch, which another process may have moved since.
+   */
+  head: ObjectId | undefined;
 }
 
 export interface UpdateJob<R = unknown> {
@@ -150,7 +156,7 @@ export class GroupCommitter {
           }
           const treeId = await tree.write({ stage: staged });
           if (parent !== undefined && treeId === parentTree) {
-            outcomes.push({ ok: true, value: { commit: parent, changed: false, result } });
+            outcomes.push({ ok: true, value: { commit: parent, changed: false, result, head: undefined } });
             continue;
           }
           let c: Commit;
@@ -168,18 +174,24 @@ export class GroupCommitter {
           objects.stage([object]);
           staged.push(object);
           objects.primeCommit(id, c);
-          outcomes.push({ ok: true, value: { commit: id, changed: true, result } });
+          outcomes.push({ ok: true, value: { commit: id, changed: true, result, head: undefined } });
           parent = id;
           parentTree = treeId;
         }
-        if (parent === head) return outcomes;
+        if (parent === head) return landedAt(outcomes, head);
         // Everything durable (as the backend promises) before the branch points at it.
         await backend.objects.writeBatch(staged);
       } finally {
         objects.unstage(staged);
       }
-      if (await backend.refs.compareAndSwap(ref, head, parent)) return outcomes;
+      if (await backend.refs.compareAndSwap(ref, head, parent)) return landedAt(outcomes, parent);
     }
     throw new StoreError('conflict', `branch "${branch}" kept moving; gave up after ${this.target.retries} tries`, { branch });
   }
+}
+
+/** The outcomes of a group that left the branch at `head`. */
+function landedAt(outcomes: Outcome[], head: ObjectId | undefined): Outcome[] {
+  for (const o of outcomes) if (o.ok) o.value.head = head;
+  return outcomes;
 }

@@ -5,15 +5,16 @@ import type { Store } from '@nymote/store';
  * delivery in another process): one ref watch for the whole server, listeners by branch.
  */
 export class BranchWatch {
-  private readonly listeners = new Map<string, Set<() => void>>();
+  private readonly listeners = new Map<string, Set<(head: string | undefined) => void>>();
   private stop: (() => void) | undefined;
 
   constructor(private readonly store: Store) {}
 
-  on(branch: string, listener: () => void): () => void {
+  /** Calls `listener` with the branch's new head whenever it moves. */
+  on(branch: string, listener: (head: string | undefined) => void): () => void {
     this.stop ??= this.store.backend.refs.watch((u) => {
       const set = this.listeners.get(u.name);
-      if (set) for (const l of [...set]) l();
+      if (set) for (const l of [...set]) l(u.next);
     });
     const ref = `refs/heads/${branch}`;
     let set = this.listeners.get(ref);

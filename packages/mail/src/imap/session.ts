@@ -70,6 +70,8 @@ export class Session {
   private holding = false;
   private completion: Buffer | undefined;
   private dirty = false;
+  /** The commit of the user's branch the selected mailbox was last shown at (see changed()). */
+  private seenHead: string | undefined;
 
   constructor(readonly services: SessionServices, readonly io: SessionIo) {
     this.messages = services.messages ?? new MessageCache();
@@ -113,7 +115,7 @@ export class Session {
     this.mailstore = this.services.mailstores.of(user);
     await this.mailstore.ensureDefaults();
     this.state = 'authenticated';
-    this.unwatch = this.services.watch.on(this.mailstore.branch, () => this.changed());
+    this.unwatch = this.services.watch.on(this.mailstore.branch, (head) => this.changed(head));
   }
 
   /**
@@ -121,7 +123,9 @@ export class Session {
    * already under way may have read the mailbox before this move: once it is done, the session
    * refreshes again if it is still behind, or an IDLE client would not hear of the move until the next.
    */
-  private changed(): void {
+  private changed(head: string | undefined): void {
+    // The move of this session's own write, already shown by the refresh that followed it.
+    if (head !== undefined && head === this.seenHead) return;
     this.dirty = true;
     if (!this.idle || !this.selected) return;
     const tell = (): void => {
@@ -134,7 +138,9 @@ export class Session {
   async select(name: string, readOnly: boolean): Promise<MailboxView> {
     this.selected = undefined;
     if (this.state === 'selected') this.state = 'authenticated';
-    const view = await this.store.view(name);
+    const head = await this.store.head();
+    const view = await this.store.view(name, await this.store.treeAt(head));
+    this.seenHead = head;
     const sel = new Selected(view.meta.name, readOnly, view);
     // RFC 3501 6.3.1/6.3.2: SELECT takes the messages no session has taken, EXAMINE only shows them.
     if (!this.rev2) for (const uid of readOnly ? this.store.recent.untaken(view) : this.store.recent.take(view)) sel.recent.add(uid);
@@ -152,16 +158,19 @@ export class Session {
    * Brings the selected mailbox up to date and tells the client what changed: EXPUNGE (or VANISHED
    * with QRESYNC), EXISTS, and FETCH FLAGS of changed messages. Expunges are held back while a
    * command that uses sequence numbers runs (RFC 3501 7.4.1): `expunges` says whether they may go now.
+   * `at` is the commit to show (the head a write of this session landed at), else the branch's head.
    */
-  async refresh(options: { expunges: boolean; exceptFlagsOf?: Set<number> }): Promise<void> {
+  async refresh(options: { expunges: boolean; exceptFlagsOf?: Set<number>; at?: string }): Promise<void> {
     if (this.refreshing) return this.refreshing;
     this.refreshing = (async () => {
       const sel = this.selected;
       if (!sel) return;
       this.dirty = false;
       let next: MailboxView;
+      const head = options.at ?? (await this.store.head());
       try {
-        next = await this.store.view(sel.name);
+        next = await this.store.view(sel.name, await this.store.treeAt(head));
+        this.seenHead = head;
       } catch (e) {
         if (!isMailError(e, 'NONEXISTENT')) throw e;
         // Deleted or renamed under us: the client must select again.

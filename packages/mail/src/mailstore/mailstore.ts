@@ -1,5 +1,5 @@
 import { dataBranch } from '@nymote/accounts';
-import { Tree, type Author, type Store, type WriteOptions } from '@nymote/store';
+import { Tree, type Author, type Store, type UpdateResult, type WriteOptions } from '@nymote/store';
 import { MailError } from './errors.js';
 import { applyFlags, normalizeFlags, sameFlags, type FlagOp } from './flags.js';
 import {
@@ -54,6 +54,11 @@ export interface FlagsResult {
   changed: { uid: number; flags: string[]; modseq: number }[];
   /** UIDs left alone because they changed after UNCHANGEDSINCE (RFC 7162 3.1.3: the MODIFIED code). */
   modified: number[];
+  /**
+   * The branch's head once the change landed (UpdateResult.head): a session shows the mailbox at this
+   * commit after its STORE, without reading the branch again.
+   */
+  head: string | undefined;
 }
 
 export interface CopyResult {
@@ -97,10 +102,19 @@ export class Mailstore {
     while (this.writing.size > 0) await Promise.all(this.writing);
   }
 
+  /** The head commit of the user's branch; undefined before the branch exists. */
+  head(): Promise<string | undefined> {
+    return this.store.head(this.branch);
+  }
+
+  /** The tree of `head`, a commit of the user's branch (empty for undefined). */
+  async treeAt(head: string | undefined): Promise<Tree> {
+    return head === undefined ? Tree.at(this.store.objects, undefined) : this.store.tree({ commit: head });
+  }
+
   /** The head of the user's branch as a tree (empty before the branch exists). */
   async tree(): Promise<Tree> {
-    const head = await this.store.head(this.branch);
-    return head === undefined ? Tree.at(this.store.objects, undefined) : this.store.tree({ commit: head });
+    return this.treeAt(await this.head());
   }
 
   /** The mailboxes on `tree` (default: the head), by name. */
@@ -307,13 +321,13 @@ export class Mailstore {
     const box = canonicalName(name);
     const wanted = normalizeFlags(flags);
     const verb = op === 'add' ? 'Mark' : op === 'remove' ? 'Unmark' : 'Set the flags of';
-    let result: FlagsResult = { modseq: 0, changed: [], modified: [] };
-    await this.commit((n: number) => `${verb} ${plural(n, 'message')} in ${box}${op === 'set' ? ` to ${wanted.join(' ') || '(none)'}` : ` as ${wanted.join(' ')}`}`, async (tree) => {
+    let result: FlagsResult = { modseq: 0, changed: [], modified: [], head: undefined };
+    const landed = await this.update((n: number) => `${verb} ${plural(n, 'message')} in ${box}${op === 'set' ? ` to ${wanted.join(' ') || '(none)'}` : ` as ${wanted.join(' ')}`}`, async (tree) => {
       const view = await this.records(tree, box, uids);
       const meta = view.meta;
       const at = placeIn(box, meta);
       const modseq = meta.highestModseq + 1;
-      result = { modseq: meta.highestModseq, changed: [], modified: [] };
+      result = { modseq: meta.highestModseq, changed: [], modified: [], head: undefined };
       for (const uid of uids) {
         const e = view.get(uid);
         if (!e) continue;
@@ -332,6 +346,7 @@ export class Mailstore {
       }
       return result.changed.length;
     });
+    result.head = landed.head;
     return result;
   }
 
@@ -512,6 +527,12 @@ export class Mailstore {
   private async commit<R>(message: string | ((result: R) => string), edit: (tree: Tree) => Promise<R>, returnCommit?: false): Promise<R>;
   private async commit<R>(message: string | ((result: R) => string), edit: (tree: Tree) => Promise<R>, returnCommit: true): Promise<string | undefined>;
   private async commit<R>(message: string | ((result: R) => string), edit: (tree: Tree) => Promise<R>, returnCommit = false): Promise<R | string | undefined> {
+    const r = await this.update(message, edit);
+    return returnCommit ? r.commit : r.result;
+  }
+
+  /** commit(), answering with all the store says of the write (its commit, the head it landed at). */
+  private update<R>(message: string | ((result: R) => string), edit: (tree: Tree) => Promise<R>): Promise<UpdateResult<R>> {
     let text = typeof message === 'string' ? message : '';
     // store.update reads the message when it writes the commit, after the edit has run.
     const options: WriteOptions = { branch: this.branch, author: this.author, get message() { return text; } };
@@ -523,8 +544,7 @@ export class Mailstore {
     const done = run.then(() => undefined, () => undefined);
     this.writing.add(done);
     void done.then(() => this.writing.delete(done));
-    const r = await run;
-    return returnCommit ? r.commit : r.result;
+    return run;
   }
 }
 

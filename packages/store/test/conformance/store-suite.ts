@@ -74,6 +74,15 @@ export function storeSuite(f: BackendFactory): void {
           if (i > 0) assert.equal(heads[i], results[i - 1]!.commit);
           assert.equal(text(await s.get(`each/${i}`, { commit: c.commit! })), String(i));
         }
+        // Each write's head is where the branch was once its group landed: its own commit or a later one.
+        const order = new Map(results.map((r, i) => [r.commit!, i]));
+        let last = 0;
+        for (let i = 0; i < 40; i++) {
+          const j = order.get(results[i]!.head!);
+          assert.ok(j !== undefined && j >= i && j >= last, `write ${i} landed at write ${j}`);
+          last = j;
+        }
+        assert.equal(results[39]!.head, await s.head());
       }));
 
     test('a write that throws among others fails alone and leaves nothing of what it changed', () =>
@@ -99,6 +108,8 @@ export function storeSuite(f: BackendFactory): void {
         assert.equal(u.changed, false);
         assert.equal(text(u.result), '1');
         assert.equal(u.commit, (r1 as PromiseFulfilledResult<{ commit: string | undefined }>).value.commit);
+        // It changed nothing, and still landed with the others: at the head the group left.
+        assert.equal((ru as PromiseFulfilledResult<{ head: string | undefined }>).value.head, await s.head());
         assert.equal(r2.status, 'fulfilled');
         assert.equal(text(await s.get('a')), '1');
         assert.equal(await s.get('b'), undefined);

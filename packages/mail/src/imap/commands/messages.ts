@@ -130,7 +130,7 @@ export async function store(s: Session, c: Of<'STORE'>): Promise<void> {
   }
   const changed = new Set(result.changed.map((x) => x.uid));
   // The refresh reports every change, ours included; .SILENT leaves ours out (RFC 3501 6.4.6).
-  await s.refresh({ expunges: false, ...(c.silent ? { exceptFlagsOf: changed } : {}) });
+  await s.refresh({ expunges: false, ...(c.silent ? { exceptFlagsOf: changed } : {}), ...(result.head !== undefined ? { at: result.head } : {}) });
   if (!c.silent) {
     // Messages in the set whose flags were already as asked still get their FLAGS.
     for (const m of messages) {
