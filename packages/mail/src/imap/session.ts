@@ -9,7 +9,7 @@ import { capabilities } from './capabilities.js';
 import { mailboxChanges } from './mailbox-changes.js';
 import { MessageCache } from './message-cache.js';
 import {
-  codes, fetchResponse, flagList, tagged, untagged, untaggedStatus, vanishedResponse, type Command,
+  codes, flagList, flagsFetchResponse, tagged, untagged, untaggedStatus, vanishedResponse, type Command,
 } from './protocol/index.js';
 import { Selected } from './selected.js';
 
@@ -213,9 +213,7 @@ export class Session {
       const seq = view.seqOf(f.uid);
       if (seq === 0) continue;
       const flags = this.selected?.recent.has(f.uid) ? [...f.flags, '\\Recent'] : f.flags;
-      const items: Array<[string, ReturnType<typeof flagList> | number | bigint[]]> = [['UID', f.uid], ['FLAGS', flagList(flags)]];
-      if (this.condstore || this.qresync) items.push(['MODSEQ', [BigInt(f.modseq)]]);
-      this.send(fetchResponse(seq, items));
+      this.send(flagsFetchResponse(seq, f.uid, flags, this.condstore || this.qresync ? f.modseq : undefined));
     }
   }
 

@@ -227,6 +227,17 @@ export function fetchResponse(seq: number, items: Array<[FetchItem | string, Wir
   return out.toBuffer();
 }
 
+/**
+ * `* <seq> FETCH (UID <uid> FLAGS (<flags>) [MODSEQ (<modseq>)])`: the bytes fetchResponse makes of
+ * those items, as one string. Every session is told of every flag change in its mailbox (eight
+ * sessions flagging at once send each other sixty-four of these per group of writes), so this is the
+ * response the server sends most. `flags` are atoms already (stored flags are checked when set).
+ */
+export function flagsFetchResponse(seq: number, uid: number, flags: readonly string[], modseq?: number): Buffer {
+  const m = modseq === undefined ? '' : ` MODSEQ (${modseq})`;
+  return Buffer.from(`* ${seq} FETCH (UID ${uid} FLAGS (${flags.join(' ')})${m})\r\n`, 'utf8');
+}
+
 /** `* LIST (attributes) "delimiter" name [extended items]` (or LSUB). */
 export function listResponse(entry: { attributes: string[]; delimiter: string | null; name: string; extended?: WireValue[] }, options: { utf8?: boolean; command?: 'LIST' | 'LSUB' } = {}): Buffer {
   const values: WireValue[] = [flagList(entry.attributes), entry.delimiter, mailboxName(entry.name, options.utf8)];
