@@ -27,7 +27,7 @@ import { TRAILER_BYTES } from '../../git/pack/pack-reader.js';
 import { closeQuietly, removeQuietly, tempPath, writeNewFile } from './files.js';
 import { nodeSha1 } from './hash.js';
 import { runOffThread } from './merge-thread.js';
-import { PackStream, type PackFile, type PackSet } from './packs.js';
+import { checkPackChecksum, PackStream, type PackFile, type PackSet } from './packs.js';
 
 export type Concatenated =
   | { pack: PackFile; count: number }
@@ -144,10 +144,7 @@ function copyEntries(path: string, fd: number, size: number, index: PackIndex, s
   }
   const trailer = Buffer.alloc(TRAILER_BYTES);
   const got = readSync(fd, trailer, 0, TRAILER_BYTES, body);
-  const actual = hash.digest('hex');
-  if (got !== TRAILER_BYTES || toHex(trailer) !== actual || actual !== index.packChecksum) {
-    throw new StoreError('corrupt-pack', `${path}: the pack's contents hash to ${actual}, not to its trailer and index's checksum ${index.packChecksum}`, { file: path });
-  }
+  checkPackChecksum(path, hash.digest('hex'), trailer.subarray(0, got), index);
 }
 
 function idxPathOf(packPath: string): string {

@@ -244,10 +244,7 @@ export class PackFile implements PackEntrySource {
         yield chunk;
       }
       const trailer = await this.reader.bytes(body, TRAILER_BYTES);
-      const actual = hash.digest('hex');
-      if (trailer.length !== TRAILER_BYTES || toHex(trailer) !== actual || actual !== this.index.packChecksum) {
-        throw new StoreError('corrupt-pack', `${this.path}: the pack's contents hash to ${actual}, not to its trailer and index's checksum ${this.index.packChecksum}`, { file: this.path });
-      }
+      checkPackChecksum(this.path, hash.digest('hex'), trailer, this.index);
       yield trailer;
     } finally {
       this.users--;
@@ -309,6 +306,16 @@ export class PackFile implements PackEntrySource {
 /** Whether git's `.keep` file next to the pack says "leave this pack alone" (gc and merges skip it). */
 export function isKept(pack: PackFile): boolean {
   return existsSync(pack.path.replace(/\.pack$/, '.keep'));
+}
+
+/**
+ * Throws StoreError('corrupt-pack') naming `path` unless `actual`, the SHA-1 of the pack's contents
+ * before its trailer, is what its `trailer` (as read) and its index both record.
+ */
+export function checkPackChecksum(path: string, actual: string, trailer: Uint8Array, index: PackIndex): void {
+  if (trailer.length !== TRAILER_BYTES || toHex(trailer) !== actual || actual !== index.packChecksum) {
+    throw new StoreError('corrupt-pack', `${path}: the pack's contents hash to ${actual}, not to its trailer and index's checksum ${index.packChecksum}`, { file: path });
+  }
 }
 
 /**
