@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
   atom, codes, compressSequenceSet, continuation, continuationBase64, decodeMailboxUtf7, encodeMailboxUtf7, encodeValue, esearchResponse, fetchResponse,
-  flagList, flagsFetchResponse, formatError, formatSequenceSet, listResponse, ParseError, resolveSequenceSet, searchResponse, sequenceSetHas, statusResponse, tagged, untagged,
+  flagList, flagListToken, flagsFetchResponse, formatError, formatSequenceSet, listResponse, ParseError, resolveSequenceSet, searchResponse, sequenceSetHas, statusResponse, tagged, untagged,
   untaggedStatus, vanishedResponse,
 } from '../src/imap/protocol/index.js';
 import type { FetchItem, SeqRange } from '../src/imap/protocol/index.js';
@@ -101,12 +101,13 @@ describe('IMAP responses', () => {
     ])), s(out));
     assert.equal(s(fetchResponse(1, [[{ type: 'body', peek: false, section: { part: [] } }, null]])), '* 1 FETCH (BODY[] NIL)\r\n');
   });
-  it('the flags FETCH sessions send each other is, byte for byte, what fetchResponse makes of the same items', () => {
+  it('the flags FETCH sessions send each other, and the flag list of a FETCH, are byte for byte what the general writer makes of the same items', () => {
     const flag = fc.oneof(fc.constantFrom('\\Seen', '\\Flagged', '\\Deleted', '\\Draft', '\\Answered', '\\Recent', '$Forwarded', '$Junk'), fc.stringMatching(/^[A-Za-z$][A-Za-z0-9$_.-]{0,12}$/));
     fc.assert(fc.property(fc.nat(), fc.nat(), fc.array(flag, { maxLength: 6 }), fc.option(fc.nat(), { nil: undefined }), (seq, uid, flags, modseq) => {
       const items: Array<[string, ReturnType<typeof flagList> | number | bigint[]]> = [['UID', uid], ['FLAGS', flagList(flags)]];
       if (modseq !== undefined) items.push(['MODSEQ', [BigInt(modseq)]]);
       assert.equal(s(flagsFetchResponse(seq, uid, flags, modseq)), s(fetchResponse(seq, items)));
+      assert.equal(s(encodeValue(flagListToken(flags))), s(encodeValue(flagList(flags))));
     }));
     assert.equal(s(flagsFetchResponse(3, 17, ['\\Seen', '$Label1'], 42)), '* 3 FETCH (UID 17 FLAGS (\\Seen $Label1) MODSEQ (42))\r\n');
   });

@@ -1,7 +1,7 @@
 import type { MessageEntry } from '../mailstore/mailbox-view.js';
 import { binarySection, binarySize, bodyStructure, envelope, partial, sectionBytes } from '../mime/index.js';
 import type { LoadedMessage } from './message-cache.js';
-import { flagList, type BodySection, type FetchItem, type WireValue } from './protocol/index.js';
+import { flagListToken, type BodySection, type FetchItem, type WireValue } from './protocol/index.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -26,13 +26,20 @@ export function setsSeen(items: readonly FetchItem[]): boolean {
 /** Header sections kept per cached message, keyed by section text: what mail clients poll for. */
 const HEADER_SECTIONS = new Set(['HEADER', 'HEADER.FIELDS', 'HEADER.FIELDS.NOT']);
 
+/** The cache key of each parsed section: a FETCH of many messages asks for the same section of each. */
+const sectionKeys = new WeakMap<BodySection, string>();
+
 /**
  * HEADER and HEADER.FIELDS(.NOT) of a message, computed once and kept with the cached message:
  * clients ask for the same few header fields of the same messages at every poll.
  */
 function headerSection(msg: LoadedMessage, section: BodySection): Uint8Array | undefined {
   if (!section.text || !HEADER_SECTIONS.has(section.text)) return undefined;
-  const key = `${section.part.join('.')}|${section.text}|${(section.fields ?? []).map((f) => f.toLowerCase()).join(' ')}`;
+  let key = sectionKeys.get(section);
+  if (key === undefined) {
+    key = `${section.part.join('.')}|${section.text}|${(section.fields ?? []).map((f) => f.toLowerCase()).join(' ')}`;
+    sectionKeys.set(section, key);
+  }
   const cache = (msg.sections ??= new Map<string, Uint8Array>());
   let bytes = cache.get(key);
   if (!bytes) {
@@ -55,7 +62,7 @@ export function fetchValues(items: readonly FetchItem[], m: MessageEntry, msg: L
     if (item.type === 'attribute') {
       switch (item.name) {
         case 'UID': out.push(['UID', m.uid]); break;
-        case 'FLAGS': out.push(['FLAGS', flagList(flags)]); break;
+        case 'FLAGS': out.push(['FLAGS', flagListToken(flags)]); break;
         case 'INTERNALDATE': out.push(['INTERNALDATE', imapDateTime(m.internalDate)]); break;
         case 'RFC822.SIZE': out.push(['RFC822.SIZE', m.size]); break;
         case 'MODSEQ': out.push(['MODSEQ', [BigInt(m.modseq)]]); break;

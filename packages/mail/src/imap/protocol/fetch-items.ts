@@ -174,9 +174,20 @@ export function sectionText(s: BodySection): string {
  * shown by its origin only (`BODY[]<0>`), and macros already expanded into attributes.
  */
 export function fetchItemName(item: FetchItem): string {
+  if (item.type === 'attribute') return item.name;
+  // A FETCH of many messages names the same parsed items in every response.
+  let name = itemNames.get(item);
+  if (name === undefined) {
+    name = nameOf(item);
+    itemNames.set(item, name);
+  }
+  return name;
+}
+
+const itemNames = new WeakMap<FetchItem, string>();
+
+function nameOf(item: Exclude<FetchItem, { type: 'attribute' }>): string {
   switch (item.type) {
-    case 'attribute':
-      return item.name;
     case 'body':
       return `BODY[${sectionText(item.section)}]${item.partial ? `<${item.partial.offset}>` : ''}`;
     case 'binary':

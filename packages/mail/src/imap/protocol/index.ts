@@ -14,6 +14,6 @@ export type { SequenceSet, SeqRange, SeqNumber } from './sequence.js';
 export { encodeMailboxUtf7, decodeMailboxUtf7 } from './mutf7.js';
 export {
   atom, quote, encodeValue, tagged, untagged, untaggedWith, untaggedStatus, continuation, continuationBase64, decodeSaslResponse,
-  formatError, codes, mailboxName, flagList, fetchResponse, flagsFetchResponse, listResponse, statusResponse, searchResponse, esearchResponse, vanishedResponse,
+  formatError, codes, mailboxName, flagList, flagListToken, fetchResponse, flagsFetchResponse, listResponse, statusResponse, searchResponse, esearchResponse, vanishedResponse,
 } from './writer.js';
 export type { WireValue, WriterOptions } from './writer.js';

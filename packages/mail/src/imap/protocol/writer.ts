@@ -212,6 +212,14 @@ export function flagList(flags: Iterable<string>): WireValue[] {
 }
 
 /**
+ * The value flagList(flags) writes, `(\\Seen $Label)`, as one verbatim token built in one string: a
+ * FETCH of FLAGS writes one per message. `flags` are atoms already (stored flags are checked when set).
+ */
+export function flagListToken(flags: readonly string[]): { atom: string } {
+  return { atom: `(${flags.join(' ')})` };
+}
+
+/**
  * `* <seq> FETCH (<name> <value> ...)`: items by FetchItem (named as the response names them,
  * PEEK dropped, `<origin>` kept) or by name for what the session adds (`UID`, `MODSEQ`).
  * MODSEQ's value is `[modseq]` (a list of one number, RFC 7162).
