@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ImapClient } from './imap-client.js';
 import { freePort, stop } from './processes.js';
+import { waitForQuiet } from './quiet.js';
 import type { Benchmark, Context, Row } from './types.js';
 
 const DOVECOT = '/usr/sbin/dovecot';
@@ -23,6 +24,8 @@ const MESSAGES = 1_000;
 const CLIENTS = 8;
 /** Messages per FETCH of headers: a page of a message list. */
 const PAGE = 20;
+/** Rounds per workload in a full run, the servers taking turns (two with --quick). */
+const ROUNDS = 5;
 
 interface Peer {
   name: string;
@@ -158,31 +161,59 @@ service imap-login {
   return { name: 'Dovecot 2.3', port, close: () => stop(child) };
 }
 
-/** Latencies of one operation: how many per second all clients managed, p50 and p99. */
+/** Latencies of one operation: how many per second all clients managed (median round), p50 and p99. */
 interface OpResult { perSecond: number; p50: number; p99: number; count: number }
 
-function summarize(latencies: number[], seconds: number): OpResult {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  return { perSecond: latencies.length / seconds, p50: at(0.5), p99: at(0.99), count: latencies.length };
+/** One operation's measurements on one server, gathered over the rounds. */
+interface Tally {
+  latencies: number[];
+  /** Commands per second of each round. */
+  rates: number[];
+  /** Each client's next step number: a round goes on where the last one stopped (no STORE repeats one). */
+  next: number[];
 }
 
-/** `CLIENTS` loops of `step` for `ms` each; every step's latency kept. */
-async function load<S>(ms: number, setup: (i: number) => Promise<S>, step: (state: S, n: number) => Promise<void>, teardown: (s: S) => Promise<void> | void): Promise<OpResult> {
-  const states = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => setup(i)));
-  const latencies: number[] = [];
+function newTally(): Tally {
+  return { latencies: [], rates: [], next: Array.from({ length: CLIENTS }, (_, i) => i) };
+}
+
+function summarize(t: Tally): OpResult {
+  const sorted = [...t.latencies].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  const rates = [...t.rates].sort((a, b) => a - b);
+  const mid = rates.length >> 1;
+  const median = rates.length % 2 ? rates[mid]! : (rates[mid - 1]! + rates[mid]!) / 2;
+  return { perSecond: median, p50: at(0.5), p99: at(0.99), count: t.latencies.length };
+}
+
+/** One kind of work for `CLIENTS` loops: per-client state made once per round, then steps for the round's time. */
+interface Workload<S> {
+  name: string;
+  what: string;
+  setup(port: number): Promise<S>;
+  step(state: S, n: number): Promise<void>;
+  teardown(state: S): Promise<void> | void;
+}
+
+/** `CLIENTS` loops of `w.step` for `ms`, each step's latency added to `t`, the round's rate too. */
+async function load<S>(port: number, ms: number, w: Workload<S>, t: Tally): Promise<number> {
+  const states = await Promise.all(Array.from({ length: CLIENTS }, () => w.setup(port)));
   const start = performance.now();
   const end = start + ms;
+  let count = 0;
   await Promise.all(states.map(async (state, i) => {
-    for (let n = i; performance.now() < end; n += CLIENTS) {
-      const t = performance.now();
-      await step(state, n);
-      latencies.push(performance.now() - t);
+    for (let n = t.next[i]!; performance.now() < end; n += CLIENTS) {
+      const begun = performance.now();
+      await w.step(state, n);
+      t.latencies.push(performance.now() - begun);
+      t.next[i] = n + CLIENTS;
+      count++;
     }
   }));
-  const seconds = (performance.now() - start) / 1000;
-  await Promise.all(states.map(teardown));
-  return summarize(latencies, seconds);
+  const rate = count / ((performance.now() - start) / 1000);
+  t.rates.push(rate);
+  await Promise.all(states.map((s) => w.teardown(s)));
+  return rate;
 }
 
 async function loggedIn(port: number): Promise<ImapClient> {
@@ -192,51 +223,73 @@ async function loggedIn(port: number): Promise<ImapClient> {
   return c;
 }
 
-const OPERATIONS: { name: string; what: string; step: (c: ImapClient, n: number) => Promise<unknown> }[] = [
-  { name: 'SELECT', what: 'SELECT INBOX', step: (c) => c.ok('SELECT INBOX') },
-  {
-    name: 'FETCH headers', what: `UID FETCH of ${PAGE} messages' FLAGS, size and 5 header fields`,
-    step: (c, n) => {
-      const first = 1 + ((n * 7919) % (MESSAGES - PAGE));
-      return c.ok(`UID FETCH ${first}:${first + PAGE - 1} (UID FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS (FROM TO SUBJECT DATE MESSAGE-ID)])`);
-    },
-  },
-  {
-    // Every STORE changes something (a STORE that changes nothing makes no commit on ours): client i
-    // flags its own messages (UID ≡ i + 1 mod CLIENTS) one after another, then unflags them.
-    name: 'STORE flags', what: 'UID STORE of one message, +FLAGS / -FLAGS \\Flagged, each a change',
-    step: (c, n) => {
-      const own = Math.floor(MESSAGES / CLIENTS);
-      const k = Math.floor(n / CLIENTS);
-      return c.ok(`UID STORE ${1 + (n % CLIENTS) + CLIENTS * (k % own)} ${Math.floor(k / own) % 2 ? '-' : '+'}FLAGS (\\Flagged)`);
-    },
-  },
-  { name: 'SEARCH', what: 'UID SEARCH of the subject and a flag', step: (c, n) => c.ok(`UID SEARCH UNDELETED SUBJECT "${WORDS[n % WORDS.length]} 4"`) },
-  { name: 'APPEND', what: 'APPEND of a 3 kB message (LITERAL+)', step: (c, n) => c.ok('APPEND INBOX (\\Seen)', Buffer.from(benchMessage(MESSAGES + n))) },
+/** A command repeated by logged-in clients with INBOX selected. */
+function command(name: string, what: string, step: (c: ImapClient, n: number) => Promise<unknown>): Workload<ImapClient> {
+  return { name, what, setup: loggedIn, step: (c, n) => step(c, n).then(() => undefined), teardown: (c) => c.close() };
+}
+
+const OPERATIONS: Workload<ImapClient>[] = [
+  command('SELECT', 'SELECT INBOX', (c) => c.ok('SELECT INBOX')),
+  command('FETCH headers', `UID FETCH of ${PAGE} messages' FLAGS, size and 5 header fields`, (c, n) => {
+    const first = 1 + ((n * 7919) % (MESSAGES - PAGE));
+    return c.ok(`UID FETCH ${first}:${first + PAGE - 1} (UID FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS (FROM TO SUBJECT DATE MESSAGE-ID)])`);
+  }),
+  // Every STORE changes something (a STORE that changes nothing makes no commit on ours): client i
+  // flags its own messages (UID ≡ i + 1 mod CLIENTS) one after another, then unflags them.
+  command('STORE flags', 'UID STORE of one message, +FLAGS / -FLAGS \\Flagged, each a change', (c, n) => {
+    const own = Math.floor(MESSAGES / CLIENTS);
+    const k = Math.floor(n / CLIENTS);
+    return c.ok(`UID STORE ${1 + (n % CLIENTS) + CLIENTS * (k % own)} ${Math.floor(k / own) % 2 ? '-' : '+'}FLAGS (\\Flagged)`);
+  }),
+  command('SEARCH', 'UID SEARCH of the subject and a flag', (c, n) => c.ok(`UID SEARCH UNDELETED SUBJECT "${WORDS[n % WORDS.length]} 4"`)),
+  command('APPEND', 'APPEND of a 3 kB message (LITERAL+)', (c, n) => c.ok('APPEND INBOX (\\Seen)', Buffer.from(benchMessage(MESSAGES + n)))),
 ];
 
-interface PeerResults { ops: Map<string, OpResult>; login: OpResult; searchHits: number }
-
-async function measure(peer: Peer, ms: number, ctx: Context): Promise<PeerResults> {
-  // The same question to both servers first: the mailboxes must hold the same messages.
-  const probe = await loggedIn(peer.port);
-  const hits = (await probe.ok(`UID SEARCH SUBJECT "${WORDS[3]} 4"`, undefined, true)).lines.join(' ').split(' ').length - 2;
-  const exists = Number(/\* (\d+) EXISTS/.exec((await probe.ok('SELECT INBOX', undefined, true)).lines.join('\n'))?.[1]);
-  if (exists !== MESSAGES) throw new Error(`${peer.name}: INBOX holds ${exists} messages, expected ${MESSAGES}`);
-  probe.close();
-  const ops = new Map<string, OpResult>();
-  for (const op of OPERATIONS) {
-    ctx.progress(`imap: ${peer.name}: ${op.name}, ${CLIENTS} clients for ${ms / 1000} s`);
-    ops.set(op.name, await load(ms, () => loggedIn(peer.port), (c, n) => op.step(c, n).then(() => undefined), (c) => c.close()));
-  }
-  ctx.progress(`imap: ${peer.name}: LOGIN and LOGOUT, ${CLIENTS} clients for ${ms / 1000} s`);
-  const login = await load(ms, async () => undefined, async () => {
-    const c = await ImapClient.open(peer.port);
+const LOGINS: Workload<number> = {
+  name: 'LOGIN', what: 'LOGIN + LOGOUT on a new connection',
+  setup: async (port) => port,
+  step: async (port) => {
+    const c = await ImapClient.open(port);
     await c.ok(`LOGIN ${USER} "${PASSWORD}"`);
     await c.command('LOGOUT');
     c.close();
-  }, () => undefined);
-  return { ops, login, searchHits: hits };
+  },
+  teardown: () => undefined,
+};
+
+/** Checks that both servers hold the same INBOX: as many messages, as many hits for a subject SEARCH. */
+async function probe(peer: Peer): Promise<number> {
+  const c = await loggedIn(peer.port);
+  try {
+    const hits = (await c.ok(`UID SEARCH SUBJECT "${WORDS[3]} 4"`, undefined, true)).lines.join(' ').split(' ').length - 2;
+    const exists = Number(/\* (\d+) EXISTS/.exec((await c.ok('SELECT INBOX', undefined, true)).lines.join('\n'))?.[1]);
+    if (exists !== MESSAGES) throw new Error(`${peer.name}: INBOX holds ${exists} messages, expected ${MESSAGES}`);
+    return hits;
+  } finally {
+    c.close();
+  }
+}
+
+/**
+ * Every workload on every server, in `rounds` rounds of `ms / rounds` each, the servers taking turns
+ * and the one going first alternating, each round started on a quiet machine: what drifts over a run
+ * (the file system's state, other load) falls on both alike. Returns each server's results by workload.
+ */
+async function measure(peers: Peer[], ms: number, rounds: number, ctx: Context): Promise<Map<string, Map<string, OpResult>>> {
+  const results = new Map(peers.map((p) => [p.name, new Map<string, OpResult>()]));
+  const workloads: Workload<unknown>[] = [...OPERATIONS, LOGINS] as Workload<unknown>[];
+  for (const w of workloads) {
+    const tallies = new Map(peers.map((p) => [p.name, newTally()]));
+    for (let r = 0; r < rounds; r++) {
+      for (const peer of r % 2 ? [...peers].reverse() : peers) {
+        await waitForQuiet();
+        const rate = await load(peer.port, ms / rounds, w, tallies.get(peer.name)!);
+        ctx.progress(`imap: ${w.name}, round ${r + 1}/${rounds}, ${peer.name}: ${Math.round(rate).toLocaleString('en-US')}/s (${CLIENTS} clients, ${ms / rounds / 1000} s)`);
+      }
+    }
+    for (const p of peers) results.get(p.name)!.set(w.name, summarize(tallies.get(p.name)!));
+  }
+  return results;
 }
 
 export const imapBench: Benchmark = {
@@ -245,38 +298,42 @@ export const imapBench: Benchmark = {
   async run(ctx: Context) {
     if (!existsSync(DOVECOT)) throw new Error(`${DOVECOT} is missing (apt-get install dovecot-imapd)`);
     const ms = ctx.sizes.reps > 1 ? 10_000 : 2_000;
+    const rounds = ctx.sizes.reps > 1 ? ROUNDS : 2;
     const root = await ctx.workspace.dir('imap');
-    const peers = { ours: (dir: string) => startOurs(dir), dovecot: (dir: string) => startDovecot(dir, ctx.workspace.root) };
-    const results = new Map<string, PeerResults>();
-    for (const [name, start] of Object.entries(peers)) {
-      const dir = join(root, name);
-      await mkdir(dir, { recursive: true });
-      ctx.progress(`imap: starting ${name} with ${MESSAGES.toLocaleString('en-US')} messages`);
-      const peer = await start(dir);
-      try {
-        results.set(peer.name, await measure(peer, ms, ctx));
-      } finally {
-        await peer.close();
+    const starts = [['ours', startOurs], ['dovecot', (dir: string) => startDovecot(dir, ctx.workspace.root)]] as const;
+    const peers: Peer[] = [];
+    try {
+      for (const [name, start] of starts) {
+        const dir = join(root, name);
+        await mkdir(dir, { recursive: true });
+        ctx.progress(`imap: starting ${name} with ${MESSAGES.toLocaleString('en-US')} messages`);
+        peers.push(await start(dir));
       }
-    }
-    const ours = results.get('ours')!;
-    const dovecot = results.get('Dovecot 2.3')!;
-    if (ours.searchHits !== dovecot.searchHits) throw new Error(`SEARCH found ${ours.searchHits} messages on ours, ${dovecot.searchHits} on Dovecot`);
-    const peer = (m: { ms: number } | { perSecond: number }) => ({ name: 'Dovecot 2.3', result: m });
-    const rows: Row[] = [];
-    for (const op of OPERATIONS) {
-      const a = ours.ops.get(op.name)!;
-      const b = dovecot.ops.get(op.name)!;
+      const [ourHits, dovecotHits] = [await probe(peers[0]!), await probe(peers[1]!)];
+      if (ourHits !== dovecotHits) throw new Error(`SEARCH found ${ourHits} messages on ours, ${dovecotHits} on Dovecot`);
+      const results = await measure(peers, ms, rounds, ctx);
+      const ours = results.get(peers[0]!.name)!;
+      const dovecot = results.get(peers[1]!.name)!;
+      const peer = (m: { ms: number } | { perSecond: number }) => ({ name: peers[1]!.name, result: m });
+      const rows: Row[] = [];
+      for (const op of OPERATIONS) {
+        const a = ours.get(op.name)!;
+        const b = dovecot.get(op.name)!;
+        rows.push(
+          { bench: BENCH, task: `${op.name}: ${op.what}, ${CLIENTS} clients, commands/s`, ours: { perSecond: a.perSecond }, peer: peer({ perSecond: b.perSecond }), target: 1 },
+          { bench: BENCH, task: `${op.name}: p50 latency`, ours: { ms: a.p50 }, peer: peer({ ms: b.p50 }) },
+          { bench: BENCH, task: `${op.name}: p99 latency`, ours: { ms: a.p99 }, peer: peer({ ms: b.p99 }) },
+        );
+      }
+      const a = ours.get(LOGINS.name)!;
+      const b = dovecot.get(LOGINS.name)!;
       rows.push(
-        { bench: BENCH, task: `${op.name}: ${op.what}, ${CLIENTS} clients, commands/s`, ours: { perSecond: a.perSecond }, peer: peer({ perSecond: b.perSecond }), target: 1 },
-        { bench: BENCH, task: `${op.name}: p50 latency`, ours: { ms: a.p50 }, peer: peer({ ms: b.p50 }) },
-        { bench: BENCH, task: `${op.name}: p99 latency`, ours: { ms: a.p99 }, peer: peer({ ms: b.p99 }) },
+        { bench: BENCH, task: `${LOGINS.what}, ${CLIENTS} clients, logins/s`, ours: { perSecond: a.perSecond }, peer: peer({ perSecond: b.perSecond }), target: 1 },
+        { bench: BENCH, task: 'LOGIN + LOGOUT: p99 latency', ours: { ms: a.p99 }, peer: peer({ ms: b.p99 }) },
       );
+      return rows;
+    } finally {
+      for (const p of peers) await p.close();
     }
-    rows.push(
-      { bench: BENCH, task: `LOGIN + LOGOUT on a new connection, ${CLIENTS} clients, logins/s`, ours: { perSecond: ours.login.perSecond }, peer: peer({ perSecond: dovecot.login.perSecond }), target: 1 },
-      { bench: BENCH, task: 'LOGIN + LOGOUT: p99 latency', ours: { ms: ours.login.p99 }, peer: peer({ ms: dovecot.login.p99 }) },
-    );
-    return rows;
   },
 };
