@@ -1,29 +1,24 @@
 // Mail: our IMAP server (`nymote mail serve`, a child process) against Dovecot 2.3 (Debian
 // dovecot-imapd, a child process with a temporary configuration), both on 127.0.0.1 with the same
-// mailbox of generated messages, driven by the same raw-socket client (imap-client.ts): N clients
-// at once doing one kind of command for a fixed time, then logins.
-import { spawn, type ChildProcess } from 'node:child_process';
+// mailbox of generated messages, driven by the same raw-socket clients (imap-client.ts) in a load
+// process of their own (imap-load-child.ts): N clients at once doing one kind of command for a fixed
+// time, in rounds that alternate between the servers, then logins.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ImapClient } from './imap-client.js';
+import type { RoundRequest } from './imap-load-child.js';
+import { benchMessage, CLIENTS, loggedIn, LOGINS, MESSAGES, OPERATIONS, PASSWORD, USER, WORDS, type RoundResult } from './imap-workloads.js';
 import { freePort, stop } from './processes.js';
 import { waitForQuiet } from './quiet.js';
 import type { Benchmark, Context, Row } from './types.js';
 
 const DOVECOT = '/usr/sbin/dovecot';
 const NYMOTE = fileURLToPath(new URL('../../../packages/nymote/bin/nymote.js', import.meta.url));
-const USER = 'bench';
-const PASSWORD = 'bench password';
 const BENCH = '7 imap';
-/** Messages in the INBOX both servers start with. */
-const MESSAGES = 1_000;
-/** Clients connected at once. */
-const CLIENTS = 8;
-/** Messages per FETCH of headers: a page of a message list. */
-const PAGE = 20;
 /** Rounds per workload in a full run, the servers taking turns (two with --quick). */
 const ROUNDS = 5;
 
@@ -31,20 +26,6 @@ interface Peer {
   name: string;
   port: number;
   close(): Promise<void>;
-}
-
-const WORDS = ['invoice', 'meeting', 'report', 'lunch', 'holiday', 'budget', 'review', 'release', 'travel', 'contract'];
-
-/** Message `i` of the data set, CRLF: a few kilobytes of plain text, subjects from a small vocabulary. */
-export function benchMessage(i: number): string {
-  const day = 1 + (i % 28);
-  const subject = `${WORDS[i % WORDS.length]} ${Math.floor(i / WORDS.length)}`;
-  const body = Array.from({ length: 30 + (i % 40) }, (_, k) => `Line ${k} of message ${i}: ${WORDS[(i + k) % WORDS.length]} and some more words to fill it.`);
-  return [
-    `From: Sender ${i % 37} <sender${i % 37}@example.net>`, `To: ${USER}@example.org`, `Subject: ${subject}`,
-    `Date: ${String(day).padStart(2, '0')} Oct 2026 10:${String(i % 60).padStart(2, '0')}:00 +0000`, `Message-ID: <m${i}@example.net>`,
-    'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', ...body, '',
-  ].join('\r\n');
 }
 
 async function waitForPort(port: number, child: ChildProcess, name: string, output: () => string): Promise<void> {
@@ -177,6 +158,31 @@ function newTally(): Tally {
   return { latencies: [], rates: [], next: Array.from({ length: CLIENTS }, (_, i) => i) };
 }
 
+/** The load process (imap-load-child.ts) and a way to ask it for one round at a time. */
+function startLoad(): { round(req: RoundRequest): Promise<RoundResult>; close(): Promise<void> } {
+  const child: ChildProcess = fork(fileURLToPath(new URL('./imap-load-child.js', import.meta.url)), [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  let waiting: { resolve: (r: RoundResult) => void; reject: (e: Error) => void } | undefined;
+  child.on('message', (m: { result?: RoundResult; error?: string }) => {
+    const w = waiting;
+    waiting = undefined;
+    if (m.result) w?.resolve(m.result);
+    else w?.reject(new Error(`IMAP load process: ${m.error}`));
+  });
+  child.on('exit', (code) => waiting?.reject(new Error(`IMAP load process exited with ${code}`)));
+  return {
+    round: (req) => new Promise((resolve, reject) => {
+      waiting = { resolve, reject };
+      child.send(req);
+    }),
+    close: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.disconnect();
+      await exited;
+    },
+  };
+}
+
 function summarize(t: Tally): OpResult {
   const sorted = [...t.latencies].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
@@ -185,77 +191,6 @@ function summarize(t: Tally): OpResult {
   const median = rates.length % 2 ? rates[mid]! : (rates[mid - 1]! + rates[mid]!) / 2;
   return { perSecond: median, p50: at(0.5), p99: at(0.99), count: t.latencies.length };
 }
-
-/** One kind of work for `CLIENTS` loops: per-client state made once per round, then steps for the round's time. */
-interface Workload<S> {
-  name: string;
-  what: string;
-  setup(port: number): Promise<S>;
-  step(state: S, n: number): Promise<void>;
-  teardown(state: S): Promise<void> | void;
-}
-
-/** `CLIENTS` loops of `w.step` for `ms`, each step's latency added to `t`, the round's rate too. */
-async function load<S>(port: number, ms: number, w: Workload<S>, t: Tally): Promise<number> {
-  const states = await Promise.all(Array.from({ length: CLIENTS }, () => w.setup(port)));
-  const start = performance.now();
-  const end = start + ms;
-  let count = 0;
-  await Promise.all(states.map(async (state, i) => {
-    for (let n = t.next[i]!; performance.now() < end; n += CLIENTS) {
-      const begun = performance.now();
-      await w.step(state, n);
-      t.latencies.push(performance.now() - begun);
-      t.next[i] = n + CLIENTS;
-      count++;
-    }
-  }));
-  const rate = count / ((performance.now() - start) / 1000);
-  t.rates.push(rate);
-  await Promise.all(states.map((s) => w.teardown(s)));
-  return rate;
-}
-
-async function loggedIn(port: number): Promise<ImapClient> {
-  const c = await ImapClient.open(port);
-  await c.ok(`LOGIN ${USER} "${PASSWORD}"`);
-  await c.ok('SELECT INBOX');
-  return c;
-}
-
-/** A command repeated by logged-in clients with INBOX selected. */
-function command(name: string, what: string, step: (c: ImapClient, n: number) => Promise<unknown>): Workload<ImapClient> {
-  return { name, what, setup: loggedIn, step: (c, n) => step(c, n).then(() => undefined), teardown: (c) => c.close() };
-}
-
-const OPERATIONS: Workload<ImapClient>[] = [
-  command('SELECT', 'SELECT INBOX', (c) => c.ok('SELECT INBOX')),
-  command('FETCH headers', `UID FETCH of ${PAGE} messages' FLAGS, size and 5 header fields`, (c, n) => {
-    const first = 1 + ((n * 7919) % (MESSAGES - PAGE));
-    return c.ok(`UID FETCH ${first}:${first + PAGE - 1} (UID FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS (FROM TO SUBJECT DATE MESSAGE-ID)])`);
-  }),
-  // Every STORE changes something (a STORE that changes nothing makes no commit on ours): client i
-  // flags its own messages (UID ≡ i + 1 mod CLIENTS) one after another, then unflags them.
-  command('STORE flags', 'UID STORE of one message, +FLAGS / -FLAGS \\Flagged, each a change', (c, n) => {
-    const own = Math.floor(MESSAGES / CLIENTS);
-    const k = Math.floor(n / CLIENTS);
-    return c.ok(`UID STORE ${1 + (n % CLIENTS) + CLIENTS * (k % own)} ${Math.floor(k / own) % 2 ? '-' : '+'}FLAGS (\\Flagged)`);
-  }),
-  command('SEARCH', 'UID SEARCH of the subject and a flag', (c, n) => c.ok(`UID SEARCH UNDELETED SUBJECT "${WORDS[n % WORDS.length]} 4"`)),
-  command('APPEND', 'APPEND of a 3 kB message (LITERAL+)', (c, n) => c.ok('APPEND INBOX (\\Seen)', Buffer.from(benchMessage(MESSAGES + n)))),
-];
-
-const LOGINS: Workload<number> = {
-  name: 'LOGIN', what: 'LOGIN + LOGOUT on a new connection',
-  setup: async (port) => port,
-  step: async (port) => {
-    const c = await ImapClient.open(port);
-    await c.ok(`LOGIN ${USER} "${PASSWORD}"`);
-    await c.command('LOGOUT');
-    c.close();
-  },
-  teardown: () => undefined,
-};
 
 /** Checks that both servers hold the same INBOX: as many messages, as many hits for a subject SEARCH. */
 async function probe(peer: Peer): Promise<number> {
@@ -277,17 +212,25 @@ async function probe(peer: Peer): Promise<number> {
  */
 async function measure(peers: Peer[], ms: number, rounds: number, ctx: Context): Promise<Map<string, Map<string, OpResult>>> {
   const results = new Map(peers.map((p) => [p.name, new Map<string, OpResult>()]));
-  const workloads: Workload<unknown>[] = [...OPERATIONS, LOGINS] as Workload<unknown>[];
-  for (const w of workloads) {
-    const tallies = new Map(peers.map((p) => [p.name, newTally()]));
-    for (let r = 0; r < rounds; r++) {
-      for (const peer of r % 2 ? [...peers].reverse() : peers) {
-        await waitForQuiet();
-        const rate = await load(peer.port, ms / rounds, w, tallies.get(peer.name)!);
-        ctx.progress(`imap: ${w.name}, round ${r + 1}/${rounds}, ${peer.name}: ${Math.round(rate).toLocaleString('en-US')}/s (${CLIENTS} clients, ${ms / rounds / 1000} s)`);
+  const load = startLoad();
+  try {
+    for (const w of [...OPERATIONS, LOGINS]) {
+      const tallies = new Map(peers.map((p) => [p.name, newTally()]));
+      for (let r = 0; r < rounds; r++) {
+        for (const peer of r % 2 ? [...peers].reverse() : peers) {
+          const t = tallies.get(peer.name)!;
+          await waitForQuiet();
+          const got = await load.round({ port: peer.port, ms: ms / rounds, workload: w.name, next: t.next });
+          for (const l of got.latencies) t.latencies.push(l);
+          t.rates.push(got.perSecond);
+          t.next = got.next;
+          ctx.progress(`imap: ${w.name}, round ${r + 1}/${rounds}, ${peer.name}: ${Math.round(got.perSecond).toLocaleString('en-US')}/s (${CLIENTS} clients, ${ms / rounds / 1000} s)`);
+        }
       }
+      for (const p of peers) results.get(p.name)!.set(w.name, summarize(tallies.get(p.name)!));
     }
-    for (const p of peers) results.get(p.name)!.set(w.name, summarize(tallies.get(p.name)!));
+  } finally {
+    await load.close();
   }
   return results;
 }
