@@ -61,7 +61,7 @@ for (const thread of [true, false]) {
       for (const [id, body] of expected) assert.deepEqual((await joined.pack.read(id))!.body, body, id);
       // The old packs go, and git finds everything in the new one.
       await set.close();
-      for (const p of chosen) deletePackFiles(p);
+      for (const p of chosen) await deletePackFiles(p);
       assert.equal(packFiles(packDir).filter((n) => n.endsWith('.pack')).length, 1);
       git(['--git-dir', dir, 'fsck', '--strict', '--no-dangling']);
       assert.equal(git(['--git-dir', dir, 'cat-file', '--batch-check'], { input: [...expected.keys()].join('\n') + '\n' }).split('\n').filter((l) => l.endsWith(' missing')).length, 0);

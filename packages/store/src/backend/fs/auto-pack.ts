@@ -77,6 +77,11 @@ export function planMerge(counts: readonly number[], limit = AUTO_PACK_LIMIT): n
   return n;
 }
 
+/** Deletes the files of the packs `kept` replaced (all at once: each deletion is a thread-pool round trip). */
+async function deletePacks(replaced: readonly PackFile[], kept: PackFile): Promise<void> {
+  await Promise.all(replaced.filter((old) => old.name !== kept.name).map((old) => deletePackFiles(old)));
+}
+
 /**
  * Entries looked at to tell whether a pack holds uncompressed commits: every so many in id order, which
  * is as good as random. Not in pack order: a group commit's pack repeats one layout per commit, and a
@@ -244,8 +249,8 @@ export class AutoPack {
       for (const old of chosen) {
         this.merged.delete(old.name);
         this.uncompacted.delete(old.name);
-        if (old.name !== pack.name) deletePackFiles(old);
       }
+      await deletePacks(chosen, pack);
       this.merged.add(pack.name);
       this.uncompacted.set(pack.name, false);
       await this.packs.rescan();
@@ -297,10 +302,8 @@ export class AutoPack {
       const pack = joined.pack
         ?? (await repackAll(this.packs, chosen, this.loose, [], { fsync: true, ...MERGE_SEARCH, searched })).pack;
       const allSearched = chosen.every(searched);
-      for (const old of chosen) {
-        this.merged.delete(old.name);
-        if (old.name !== pack.name) deletePackFiles(old);
-      }
+      for (const old of chosen) this.merged.delete(old.name);
+      await deletePacks(chosen, pack);
       // A concatenation searched nothing: its pack counts as searched only if all its parts were.
       if (!joined.pack || allSearched) this.merged.add(pack.name);
       await this.packs.rescan();

@@ -4,18 +4,25 @@
 // which costs 0.15-0.4 ms on the machines we run on, while the system call itself (open, read, write,
 // rename of a file of a few hundred bytes, from the page cache) costs 5-100 µs. Objects and refs are such
 // files, and a commit or a read touches several of them, so the round trips were most of the time spent.
-// Like git, we make these calls directly; the event loop blocks for microseconds per call. Two things
+// Like git, we make these calls directly; the event loop blocks for microseconds per call. Three things
 // still go to the thread pool: fsync (a device flush can take milliseconds, too long to stall every
-// other request of the process) and writing big files (packs; see writeNewFile).
+// other request of the process), writing big files (packs; see writeNewFile), and dropping the last
+// name or descriptor of one (freeing a merged pack's megabytes of pages or blocks; see closeOnPool).
 import { randomBytes } from 'node:crypto';
 import {
-  closeSync, fsync, mkdirSync, openSync, readdirSync, readSync, rmdirSync, statSync, unlinkSync, writeSync, type Stats,
+  close, closeSync, fsync, mkdirSync, openSync, readdirSync, readSync, rmdirSync, statSync, unlinkSync, writeSync, type Stats,
 } from 'node:fs';
 import { open, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const fsyncFd = promisify(fsync);
+
+/**
+ * Closes a descriptor on the thread pool. For a file already deleted, the last close frees its pages
+ * or blocks, which for a pack of megabytes is too long to do on the event loop.
+ */
+export const closeOnPool: (fd: number) => Promise<void> = promisify(close);
 
 /** The errno code of a Node file-system error ("ENOENT"), or undefined for anything else. */
 export function errnoCode(e: unknown): string | undefined {

@@ -65,7 +65,7 @@ export async function collectGarbage(objects: FsObjects, refs: FsRefs, options: 
   if (repack && written) {
     for (const pack of oldPacks) {
       if (pack.name === written.name) continue; // the same objects packed the same way: same name
-      deletePackFiles(pack);
+      await deletePackFiles(pack);
       removedPacks++;
     }
     await packs.rescan();

@@ -23,7 +23,7 @@ import { writePack, type PackObject } from '../../git/pack/pack-writer.js';
 import type { RandomAccess } from '../../git/pack/types.js';
 import { toHex } from '../../git/bytes.js';
 import {
-  closeQuietly, createFileSync, flushFd, fsyncDir, isNotFound, makeDirsSync, removeQuietly, statOrUndefined, tempPath, writeAllSync, writeNewFile,
+  closeOnPool, closeQuietly, createFileSync, flushFd, fsyncDir, isNotFound, makeDirsSync, removeQuietly, statOrUndefined, tempPath, writeAllSync, writeNewFile,
 } from './files.js';
 import { nodeSha1 } from './hash.js';
 import { nodeZlib } from './zlib.js';
@@ -85,7 +85,9 @@ class FileRandomAccess implements RandomAccess {
   async close(): Promise<void> {
     const fd = this.fd;
     this.fd = -1;
-    if (fd >= 0) closeSync(fd);
+    // On the thread pool: closing a pack deleted meanwhile (merged, gc'd) frees its pages or blocks,
+    // megabytes for a merged pack, which on the event loop stalled every session of a busy server.
+    if (fd >= 0) await closeOnPool(fd);
   }
 }
 
@@ -322,13 +324,17 @@ export function checkPackChecksum(path: string, actual: string, trailer: Uint8Ar
  * Deletes a pack that a newer one replaces, the index first: git and rescan find packs by their .idx,
  * so no reader looks for the .pack after. Files already gone (another gc) are fine.
  */
-export function deletePackFiles(pack: PackFile): void {
-  for (const file of [pack.path.replace(/\.pack$/, '.idx'), pack.path]) {
-    try {
-      unlinkSync(file);
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+export async function deletePackFiles(pack: PackFile): Promise<void> {
+  // On the thread pool, like closing: removing the last name of a file frees its pages or blocks.
+  await unlinkIfThere(pack.path.replace(/\.pack$/, '.idx'));
+  await unlinkIfThere(pack.path);
+}
+
+async function unlinkIfThere(file: string): Promise<void> {
+  try {
+    await unlink(file);
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
   }
 }
 
@@ -425,7 +431,7 @@ export class PackSet {
     if (gone.length > 0) this.packs = this.packs.filter((p) => present.has(p.name));
     let added = false;
     for (const n of present) if (!known.has(n) && this.open(n)) added = true;
-    for (const p of gone) await p.retire();
+    await Promise.all(gone.map((p) => p.retire()));
     return added;
   }
 
