@@ -81,8 +81,11 @@ export class GroupCommitter {
     const queue = this.queues.get(ref)!;
     const shared = this.shared.get(ref);
     if (shared !== undefined && performance.now() - shared.at < SHARED_MS) await this.gather(ref);
-    // Writes asked for in the same turn as this first one join it.
-    else await Promise.resolve();
+    // Writes asked for in the same turn of the event loop as this first one join it: the requests read
+    // in this turn's other I/O callbacks too. Waiting for microtasks only would run the whole commit
+    // before the next callback: with eight IMAP sessions flagging at once, each write then went alone,
+    // and, no group ever holding two writes, the branch never counted as shared (see SHARED_MS).
+    else await new Promise<void>(nextTurn);
     for (let first = true; queue.length > 0; first = false) {
       // After a group, let the event loop turn: requests that arrived while it was written (the disk work
       // is synchronous and held them back) add their writes to the next group instead of the one after.

@@ -85,6 +85,17 @@ export function storeSuite(f: BackendFactory): void {
         assert.equal(results[39]!.head, await s.head());
       }));
 
+    test('writes asked for in separate callbacks of one turn of the event loop (requests read from several connections) land as one group', () =>
+      withStore(f, async (s) => {
+        await s.set('first', '1');
+        const results = await Promise.all(Array.from({ length: 4 }, (_, i) => new Promise<{ commit: string | undefined; head: string | undefined }>((resolve, reject) => {
+          setImmediate(() => void s.update((t) => t.set(`k${i}`, String(i)), { message: `k${i}` }).then(resolve, reject));
+        })));
+        // Stored together: each landed at the head the last of them made.
+        for (const r of results) assert.equal(r.head, results[3]!.commit);
+        assert.deepEqual((await s.log()).entries.slice(0, 4).map((e) => e.message), ['k3\n', 'k2\n', 'k1\n', 'k0\n']);
+      }));
+
     test('a write that throws among others fails alone and leaves nothing of what it changed', () =>
       withStore(f, async (s) => {
         const ok1 = s.update((t) => t.set('a', '1'), { message: 'a' });
