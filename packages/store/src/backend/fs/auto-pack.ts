@@ -35,7 +35,7 @@ import { CODE_BY_TYPE } from '../../git/pack/entry-header.js';
 import { unstoredZlibPrefix } from '../../git/stored-zlib.js';
 import { createFileSync, errnoCode, isNotFound, removeQuietly } from './files.js';
 import type { LooseObjects } from './loose-objects.js';
-import { deletePackFiles, isKept, type PackFile, type PackSet } from './packs.js';
+import { deleteReplacedPacks, isKept, type PackFile, type PackSet } from './packs.js';
 import { concatenatePacks } from './concat-packs.js';
 import { repackAll } from './repack.js';
 
@@ -75,11 +75,6 @@ export function planMerge(counts: readonly number[], limit = AUTO_PACK_LIMIT): n
     n++;
   }
   return n;
-}
-
-/** Deletes the files of the packs `kept` replaced (all at once: each deletion is a thread-pool round trip). */
-async function deletePacks(replaced: readonly PackFile[], kept: PackFile): Promise<void> {
-  await Promise.all(replaced.filter((old) => old.name !== kept.name).map((old) => deletePackFiles(old)));
 }
 
 /**
@@ -250,7 +245,7 @@ export class AutoPack {
         this.merged.delete(old.name);
         this.uncompacted.delete(old.name);
       }
-      await deletePacks(chosen, pack);
+      await deleteReplacedPacks(chosen, pack);
       this.merged.add(pack.name);
       this.uncompacted.set(pack.name, false);
       await this.packs.rescan();
@@ -303,7 +298,7 @@ export class AutoPack {
         ?? (await repackAll(this.packs, chosen, this.loose, [], { fsync: true, ...MERGE_SEARCH, searched })).pack;
       const allSearched = chosen.every(searched);
       for (const old of chosen) this.merged.delete(old.name);
-      await deletePacks(chosen, pack);
+      await deleteReplacedPacks(chosen, pack);
       // A concatenation searched nothing: its pack counts as searched only if all its parts were.
       if (!joined.pack || allSearched) this.merged.add(pack.name);
       await this.packs.rescan();

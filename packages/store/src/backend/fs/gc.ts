@@ -9,7 +9,7 @@ import { decodeTagTarget } from '../../git/commit-codec.js';
 import type { ObjectId } from '../../git/id.js';
 import { isNotFound, removeOldFiles } from './files.js';
 import type { FsObjects } from './objects.js';
-import { deletePackFiles, isKept, type PackFile } from './packs.js';
+import { deleteReplacedPacks, isKept, type PackFile } from './packs.js';
 import { repackAll, type RepackStats } from './repack.js';
 import type { FsRefs } from './refs.js';
 
@@ -63,11 +63,7 @@ export async function collectGarbage(objects: FsObjects, refs: FsRefs, options: 
   say(`gc: removed ${removedLooseFiles} loose files`);
   let removedPacks = 0;
   if (repack && written) {
-    for (const pack of oldPacks) {
-      if (pack.name === written.name) continue; // the same objects packed the same way: same name
-      await deletePackFiles(pack);
-      removedPacks++;
-    }
+    removedPacks = await deleteReplacedPacks(oldPacks, written);
     await packs.rescan();
     say(`gc: removed ${removedPacks} old packs`);
   }

@@ -330,6 +330,17 @@ export async function deletePackFiles(pack: PackFile): Promise<void> {
   await unlinkIfThere(pack.path);
 }
 
+/**
+ * Deletes the packs of `replaced` that `kept` replaces (all but `kept` itself: the same objects packed
+ * the same way get the same name), all at once, since each deletion is a thread-pool round trip.
+ * Returns how many it deleted.
+ */
+export async function deleteReplacedPacks(replaced: readonly PackFile[], kept: PackFile): Promise<number> {
+  const gone = replaced.filter((old) => old.name !== kept.name);
+  await Promise.all(gone.map((old) => deletePackFiles(old)));
+  return gone.length;
+}
+
 async function unlinkIfThere(file: string): Promise<void> {
   try {
     await unlink(file);
