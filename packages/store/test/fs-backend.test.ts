@@ -1,13 +1,16 @@
 // The on-disk backend against the real git: what we write git must read and fsck, what git writes
 // (loose, packed, gc'ed, pack-ref'ed) we must read, and refs must stay consistent across processes.
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { existsSync, linkSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { initRepository, openRepository, type FsBackend, type FsBackendOptions } from '../src/backend/fs/index.js';
 import type { RefUpdate } from '../src/backend/types.js';
+import { LockFile } from '../src/backend/fs/lock.js';
+import { SPARES_DIR, SparePool } from '../src/backend/fs/ref-spares.js';
 import { encodeCommit, type Commit } from '../src/git/commit-codec.js';
 import { encodeTree } from '../src/git/tree-codec.js';
 import { utf8 } from '../src/git/bytes.js';
@@ -17,6 +20,9 @@ import type { ObjectType } from '../src/git/object.js';
 import { git, gitBytes, tempDir } from './helpers/git.js';
 
 const person = { name: 'Test', email: 'test@example.org', time: 1_700_000_000, tz: '+0100' };
+
+/** staleLockMs of the lock tests: short, as they wait for a lock to turn stale. */
+const STALE_MS = 400;
 
 function commitBody(tree: string, parents: string[], message: string): Uint8Array {
   const c: Commit = { tree, parents, author: person, committer: person, message };
@@ -362,14 +368,17 @@ test('a stale lock is removed with a warning; a fresh one times out naming the l
     const [c0, c1] = commits as [string, string];
     const lock = join(dir, 'refs', 'heads', 'main.lock');
     writeFileSync(lock, 'left by a killed process');
-    const old = new Date(Date.now() - 60_000);
-    utimesSync(lock, old, old);
+    // Age counts from the later of mtime and ctime (a lock taken from a spare has an old mtime), and no
+    // call sets ctime back: the lock has to turn stale for real.
+    await sleep(STALE_MS + 100);
     assert.equal(await b.refs.compareAndSwap('refs/heads/main', c1, c0), true);
     assert.equal(warnings.length, 1);
     assert.ok(warnings[0]!.includes(lock), warnings[0]);
     assert.ok(!existsSync(lock));
 
     writeFileSync(lock, 'held by a live process');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lock, old, old); // an old mtime alone does not make it stale
     const start = Date.now();
     await expectStoreError(b.refs.compareAndSwap('refs/heads/main', c0, c1), 'lock-timeout', lock);
     assert.ok(Date.now() - start >= 150);
@@ -377,7 +386,125 @@ test('a stale lock is removed with a warning; a fresh one times out naming the l
     assert.equal(await b.refs.read('refs/heads/main'), c0);
     // git sees the same lock and also refuses.
     assert.throws(() => git(['update-ref', 'refs/heads/main', c1], { cwd: dir }), /lock/);
-  }, { lockTimeoutMs: 200, staleLockMs: 30_000, onWarning: (m) => warnings.push(m) });
+  }, { lockTimeoutMs: 200, staleLockMs: STALE_MS, onWarning: (m) => warnings.push(m) });
+});
+
+describe('a ref update takes a file the ref held before as its lock, once that file has rested', () => {
+  const sparesOf = (dir: string): string[] => {
+    try {
+      return readdirSync(join(dir, SPARES_DIR)).map((n) => join(dir, SPARES_DIR, n));
+    } catch {
+      return [];
+    }
+  };
+
+  test('rested: two files take turns as the ref; git sees only refs and its updates interleave', async () => {
+    await withRepo(async (b, dir) => {
+      const { commits } = await writeHistory(b, 3);
+      const [c0, c1, c2] = commits as [string, string, string];
+      const main = join(dir, 'refs', 'heads', 'main');
+      const inodes: number[] = [];
+      let at = c2;
+      for (const next of [c0, c1, c2, c0, c1]) {
+        assert.equal(await b.refs.compareAndSwap('refs/heads/main', at, next), true);
+        inodes.push(statSync(main).ino);
+        assert.equal(readFileSync(main, 'utf8'), `${next}\n`);
+        const spares = sparesOf(dir);
+        assert.equal(spares.length, 1);
+        assert.equal(readFileSync(spares[0]!, 'utf8'), `${at}\n`, 'the spare holds the value before');
+        assert.equal(statSync(spares[0]!).nlink, 1);
+        at = next;
+      }
+      assert.equal(inodes[2], inodes[0]);
+      assert.equal(inodes[3], inodes[1]);
+      assert.notEqual(inodes[0], inodes[1]);
+      assert.ok(!existsSync(main + '.lock'));
+      assert.equal(git(['for-each-ref', '--format=%(refname)'], { cwd: dir }).trim(), 'refs/heads/main');
+      git(['update-ref', 'refs/heads/main', c2, c1], { cwd: dir });
+      assert.equal(await b.refs.compareAndSwap('refs/heads/main', c2, c0), true);
+      assert.equal(git(['rev-parse', 'main'], { cwd: dir }).trim(), c0);
+      git(['fsck', '--strict', '--no-dangling'], { cwd: dir });
+      // A longer old value is cut to the new one.
+      writeFileSync(sparesOf(dir)[0]!, `${c1}\n# longer than any ref\n`);
+      assert.equal(await b.refs.compareAndSwap('refs/heads/main', c0, c1), true);
+      assert.equal(readFileSync(main, 'utf8'), `${c1}\n`);
+      // A spare removed meanwhile (gc removes old ones) is skipped.
+      for (const f of sparesOf(dir)) rmSync(f);
+      assert.equal(await b.refs.compareAndSwap('refs/heads/main', c1, c2), true);
+      assert.equal(await b.refs.compareAndSwap('refs/heads/main', c2, c0), true);
+      assert.equal(readFileSync(main, 'utf8'), `${c0}\n`);
+      // Deleting the ref deletes its spares.
+      assert.equal(await b.refs.compareAndSwap('refs/heads/main', c0, undefined), true);
+      assert.deepEqual(sparesOf(dir), []);
+      assert.ok(!existsSync(main));
+    }, { spareRestMs: 0 });
+  });
+
+  test('not yet rested: every update is a new file, the old ones wait; closing removes them', async () => {
+    await withRepo(async (b, dir) => {
+      const { commits } = await writeHistory(b, 2);
+      const [c0, c1] = commits as [string, string];
+      const main = join(dir, 'refs', 'heads', 'main');
+      const inodes = new Set<number>();
+      const before = sparesOf(dir).length; // writeHistory's own updates
+      let at = c1;
+      for (let i = 0; i < 6; i++) {
+        const next = at === c0 ? c1 : c0;
+        assert.equal(await b.refs.compareAndSwap('refs/heads/main', at, next), true);
+        inodes.add(statSync(main).ino);
+        at = next;
+      }
+      assert.equal(inodes.size, 6);
+      assert.equal(sparesOf(dir).length, before + 6);
+      await b.close();
+      assert.deepEqual(sparesOf(dir), []);
+    });
+  });
+
+  test('a lock taken from a spare is not stale for its old mtime; a dead holder’s is broken', async () => {
+    const warnings: string[] = [];
+    await withRepo(async (b, dir) => {
+      const { commits } = await writeHistory(b, 2);
+      const [c0, c1] = commits as [string, string];
+      const main = join(dir, 'refs', 'heads', 'main');
+      const pool = new SparePool(join(dir, SPARES_DIR), 'refs/heads/main', 0);
+      mkdirSync(join(dir, SPARES_DIR), { recursive: true });
+      const spare = join(dir, SPARES_DIR, 'left-from-before');
+      writeFileSync(spare, `${c0}\n`);
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(spare, old, old);
+      pool.retired(spare);
+      const spareIno = statSync(spare).ino;
+      const options = { timeoutMs: 5_000, staleMs: STALE_MS, fsync: false, onWarning: (m: string) => warnings.push(m) };
+      const held = await LockFile.acquire(main, options, pool);
+      assert.equal(statSync(main + '.lock').ino, spareIno, 'the lock is the spare');
+      assert.ok(Date.now() - statSync(main + '.lock').mtimeMs > 50_000, 'with its old mtime');
+      assert.ok(!existsSync(spare), 'and has no other name');
+      await expectStoreError(b.refs.compareAndSwap('refs/heads/main', c1, c0), 'lock-timeout', main + '.lock');
+      assert.equal(warnings.length, 0);
+      // Its holder is killed: once stale, the lock goes.
+      await sleep(STALE_MS + 100);
+      assert.equal(await b.refs.compareAndSwap('refs/heads/main', c1, c0), true);
+      assert.equal(warnings.length, 1);
+      await assert.rejects(held.commit(`${c1}\n`), /taken over/);
+      assert.equal(readFileSync(main, 'utf8'), `${c0}\n`);
+    }, { lockTimeoutMs: 200, staleLockMs: STALE_MS, onWarning: (m) => warnings.push(m) });
+  });
+
+  test('gc removes spares left by processes that exited', async () => {
+    await withRepo(async (b, dir) => {
+      mkdirSync(join(dir, SPARES_DIR), { recursive: true });
+      const left = join(dir, SPARES_DIR, 'refs%2Fheads%2Fmain.999_x0');
+      const fresh = join(dir, SPARES_DIR, 'refs%2Fheads%2Fmain.999_x1');
+      writeFileSync(left, 'x');
+      writeFileSync(fresh, 'x');
+      const old = new Date(Date.now() - 2 * 3600_000);
+      utimesSync(left, old, old);
+      await b.gc();
+      assert.ok(!existsSync(left));
+      assert.ok(existsSync(fresh));
+    });
+  });
 });
 
 test('watch reports updates by this process and by git in another process, each once', async () => {

@@ -5,12 +5,14 @@
 // (here, in other processes, or git) keep working: the new pack is complete and fsynced before
 // anything goes, only what it holds is removed, readers that miss a vanished file rescan the packs
 // (an open pack stays readable after it is unlinked), and refs are packed under git's locks.
+import { join } from 'node:path';
 import { decodeTagTarget } from '../../git/commit-codec.js';
 import type { ObjectId } from '../../git/id.js';
 import { isNotFound, removeOldFiles } from './files.js';
 import type { FsObjects } from './objects.js';
 import { deleteReplacedPacks, isKept, type PackFile } from './packs.js';
 import { repackAll, type RepackStats } from './repack.js';
+import { SPARES_DIR } from './ref-spares.js';
 import type { FsRefs } from './refs.js';
 
 export interface GcOptions {
@@ -72,7 +74,9 @@ export async function collectGarbage(objects: FsObjects, refs: FsRefs, options: 
   say(`gc: packed refs (${prunedRefs} loose ref files removed)`);
 
   const temps = (await loose.removeStaleTemps(STALE_TEMP_MS))
-    + removeOldFiles(packs.packDir, 'tmp_pack_', STALE_TEMP_MS) + removeOldFiles(packs.packDir, 'tmp_idx_', STALE_TEMP_MS);
+    + removeOldFiles(packs.packDir, 'tmp_pack_', STALE_TEMP_MS) + removeOldFiles(packs.packDir, 'tmp_idx_', STALE_TEMP_MS)
+    // Spares of ref files (ref-spares.ts) left by processes that exited; a live one's, if taken, is missed.
+    + removeOldFiles(join(refs.dir, SPARES_DIR), '', STALE_TEMP_MS);
   if (temps > 0) say(`gc: removed ${temps} temp files left by killed processes`);
   return reuse ? { packedObjects, removedLooseFiles, removedPacks, reuse } : { packedObjects, removedLooseFiles, removedPacks };
 }

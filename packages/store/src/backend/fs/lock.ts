@@ -5,11 +5,20 @@
 // Taking, writing, publishing and releasing a lock are direct system calls rather than thread-pool
 // round trips (see files.ts): every ref update does all four, on files of a few bytes. Only waiting for a
 // lock someone else holds sleeps asynchronously, and fsync (when asked) runs on the thread pool.
+//
+// Spares: given a pool of files that held the target before (ref-spares.ts), a lock is one of them when
+// one has rested long enough, taken by linking it as "<file>.lock" (as exclusive as O_EXCL: link fails
+// when the name exists) and written over in place; and publishing keeps the file it replaces in the
+// pool, so that an update makes and frees no file. Its old mtime is why a lock's age counts from its
+// ctime too (linking it set that).
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, linkSync, openSync, renameSync, statSync, type Stats } from 'node:fs';
+import {
+  closeSync, fstatSync, ftruncateSync, linkSync, openSync, renameSync, statSync, unlinkSync, writeSync, type Stats,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from '../../errors.js';
-import { closeQuietly, errnoCode, flushFd, fsyncDir, makeDirs, removeQuietly, sleep, writeAllSync } from './files.js';
+import { closeQuietly, errnoCode, flushFd, fsyncDir, isNotFound, makeDirs, removeQuietly, sleep, writeAllSync } from './files.js';
+import type { SparePool } from './ref-spares.js';
 
 export interface LockOptions {
   timeoutMs: number;
@@ -31,6 +40,9 @@ export class LockFile {
     fd: number,
     private readonly ino: number,
     private readonly options: LockOptions,
+    private readonly spares: SparePool | undefined,
+    /** The size of a spare taken as the lock: what is written over it must not leave its tail. */
+    private readonly oldSize: number,
   ) {
     this.fd = fd;
   }
@@ -40,23 +52,27 @@ export class LockFile {
    * while another process holds it, up to options.timeoutMs; then StoreError('lock-timeout').
    * Creates missing parent directories (refs/heads/a/b).
    */
-  static async acquire(target: string, options: LockOptions): Promise<LockFile> {
+  static async acquire(target: string, options: LockOptions, spares?: SparePool): Promise<LockFile> {
     const path = `${target}.lock`;
     const deadline = Date.now() + options.timeoutMs;
     for (let attempt = 0; ; attempt++) {
       let fd: number | undefined;
-      try {
-        fd = openSync(path, 'wx', 0o644);
-      } catch (e) {
-        const code = errnoCode(e);
-        if (code === 'ENOENT' && attempt < 100) {
-          // The directory is missing, or another process just removed it as empty: (re)create it.
-          await makeDirs(dirname(path), options.fsync);
-          continue;
+      const fromSpare = spares === undefined ? 'none' : LockFile.fromSpare(target, path, options, spares);
+      if (fromSpare instanceof LockFile) return fromSpare;
+      if (fromSpare === 'none') {
+        try {
+          fd = openSync(path, 'wx', 0o644);
+        } catch (e) {
+          const code = errnoCode(e);
+          if (code === 'ENOENT' && attempt < 100) {
+            // The directory is missing, or another process just removed it as empty: (re)create it.
+            await makeDirs(dirname(path), options.fsync);
+            continue;
+          }
+          if (code !== 'EEXIST') throw e;
         }
-        if (code !== 'EEXIST') throw e;
       }
-      if (fd !== undefined) return LockFile.created(target, path, fd, options);
+      if (fd !== undefined) return LockFile.created(target, path, fd, options, spares);
       if (breakStaleLock(path, options)) continue;
       const now = Date.now();
       if (now >= deadline) {
@@ -70,9 +86,45 @@ export class LockFile {
   }
 
   /** Wraps a lock file just created; its inode number tells later whether it is still ours. */
-  private static created(target: string, path: string, fd: number, options: LockOptions): LockFile {
+  private static created(target: string, path: string, fd: number, options: LockOptions, spares: SparePool | undefined): LockFile {
     try {
-      return new LockFile(target, path, fd, fstatSync(fd).ino, options);
+      return new LockFile(target, path, fd, fstatSync(fd).ino, options, spares, 0);
+    } catch (e) {
+      closeQuietly(fd);
+      removeQuietly(path);
+      throw e;
+    }
+  }
+
+  /**
+   * The lock taken as a spare that has rested, when the pool has one: 'held' when someone else holds the
+   * lock, 'none' when there is no spare to take (then a new file is the lock).
+   */
+  private static fromSpare(target: string, path: string, options: LockOptions, spares: SparePool): LockFile | 'held' | 'none' {
+    const spare = spares.take();
+    if (spare === undefined) return 'none';
+    let fd: number;
+    try {
+      fd = openSync(spare.path, 'r+');
+    } catch {
+      return 'none'; // removed meanwhile (gc takes the spares of dead processes): forget it
+    }
+    try {
+      linkSync(spare.path, path);
+    } catch (e) {
+      closeQuietly(fd);
+      if (errnoCode(e) === 'EEXIST') {
+        spares.giveBack(spare);
+        return 'held';
+      }
+      if (isNotFound(e)) spares.giveBack(spare); // no directory for the lock: creating one makes it
+      return 'none';
+    }
+    try {
+      // From now on the file has one name, the lock's: were we killed, it would go as any stale lock.
+      unlinkSync(spare.path);
+      const st = fstatSync(fd);
+      return new LockFile(target, path, fd, st.ino, options, spares, st.size);
     } catch (e) {
       closeQuietly(fd);
       removeQuietly(path);
@@ -88,7 +140,12 @@ export class LockFile {
     if (this.done) throw new Error(`lock ${this.path} was already released`);
     this.done = true;
     try {
-      writeAllSync(this.fd, typeof data === 'string' ? Buffer.from(data) : data);
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      if (this.oldSize === 0) writeAllSync(this.fd, bytes);
+      else {
+        for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done, bytes.length - done, done);
+        if (this.oldSize > bytes.length) ftruncateSync(this.fd, bytes.length);
+      }
       if (this.options.fsync) await flushFd(this.fd);
       this.closeFd();
     } catch (e) {
@@ -101,12 +158,15 @@ export class LockFile {
     if (!this.stillOurs()) {
       throw new StoreError('lock-timeout', `lock ${this.path} was taken over by another process while held`, { lock: this.path });
     }
+    const kept = this.spares?.keep(this.target);
     try {
       renameSync(this.path, this.target);
     } catch (e) {
+      if (kept !== undefined) this.spares!.dropped(kept);
       this.unlinkIfOurs(); // or the failed lock would block everyone until it turns stale
       throw e;
     }
+    if (kept !== undefined) this.spares!.retired(kept);
     if (this.options.fsync) await fsyncDir(dirname(this.target));
   }
 
@@ -160,7 +220,8 @@ function breakStaleLock(path: string, options: LockOptions): boolean {
     if (errnoCode(e) === 'ENOENT') return true; // released meanwhile
     throw e;
   }
-  const age = Date.now() - before.mtimeMs;
+  // A lock taken from a spare keeps the spare's old mtime; linking it as the lock set its ctime.
+  const age = Date.now() - Math.max(before.mtimeMs, before.ctimeMs);
   if (age < options.staleMs) return false;
   const aside = `${path.slice(0, -'.lock'.length)}.stale-${randomBytes(4).toString('hex')}.lock`;
   try {

@@ -1,4 +1,5 @@
 import { AUTO_PACK_LIMIT, COMPACT_IDLE_MS, COMPACT_MIN_BYTES, type AutoPackLimits } from './auto-pack.js';
+import { SPARE_REST_MS } from './ref-spares.js';
 
 /** Options of `initRepository` / `openRepository`. */
 export interface FsBackendOptions {
@@ -32,6 +33,11 @@ export interface FsBackendOptions {
   autoPack?: { packs?: number; loose?: number | false; compact?: { idleMs?: number; minBytes?: number } | false } | false;
   /** Notes worth a human's attention (a stale lock removed). Default: process.emitWarning. */
   onWarning?: (message: string) => void;
+  /**
+   * How long a file a ref held rests before a later update of the ref writes over it as its lock
+   * (ref-spares.ts; default SPARE_REST_MS, 1000 ms). For tests.
+   */
+  spareRestMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -41,6 +47,7 @@ export interface ResolvedOptions {
   packThreshold: number;
   autoPack: AutoPackLimits | false;
   onWarning: (message: string) => void;
+  spareRestMs: number;
 }
 
 export function resolveOptions(o: FsBackendOptions = {}): ResolvedOptions {
@@ -58,5 +65,6 @@ export function resolveOptions(o: FsBackendOptions = {}): ResolvedOptions {
       } : false,
     },
     onWarning: o.onWarning ?? ((m) => process.emitWarning(m, { code: 'NYMOTE_FS' })),
+    spareRestMs: Math.max(0, o.spareRestMs ?? SPARE_REST_MS),
   };
 }

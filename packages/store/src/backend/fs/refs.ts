@@ -15,6 +15,7 @@ import { yieldIfBusy } from './fairness.js';
 import { errnoCode, fsyncDir, isNotFound, removeEmptyDirs, removeFile, statOrUndefined } from './files.js';
 import { LockFile, type LockOptions } from './lock.js';
 import { readLooseRef, walkLooseRefs, type LooseRef } from './loose-refs.js';
+import { SparePools } from './ref-spares.js';
 import { emptyPackedRefs, formatPackedRefs, parsePackedRefs, type PackedRef, type PackedRefs } from './packed-refs.js';
 import { checkRefName, compareRefNames } from './ref-names.js';
 import type { ResolvedOptions } from './options.js';
@@ -27,6 +28,8 @@ export class FsRefs implements RefStore {
   private packedCache: { key: string; value: PackedRefs } | undefined;
   private readonly watcher: RefWatcher;
   private readonly lockOptions: LockOptions;
+  /** Files the refs held before their last updates, for the next locks (ref-spares.ts). */
+  private readonly spares: SparePools;
 
   constructor(readonly dir: string, options: ResolvedOptions) {
     this.lockOptions = {
@@ -35,6 +38,7 @@ export class FsRefs implements RefStore {
       fsync: options.fsync,
       onWarning: options.onWarning,
     };
+    this.spares = new SparePools(dir, options.spareRestMs);
     this.watcher = new RefWatcher(dir, () => this.list(''), () => this.listNow(''), { onWarning: options.onWarning });
   }
 
@@ -120,7 +124,7 @@ export class FsRefs implements RefStore {
     if (expected === undefined) this.checkNameConflicts(name);
     let lock: LockFile;
     try {
-      lock = await LockFile.acquire(join(this.dir, name), this.lockOptions);
+      lock = await LockFile.acquire(join(this.dir, name), this.lockOptions, this.spares.of(name));
     } catch (e) {
       const c = errnoCode(e);
       if (c === 'ENOTDIR' || c === 'EEXIST') throw conflict(name, 'a ref in its path exists', e);
@@ -182,6 +186,7 @@ export class FsRefs implements RefStore {
 
   close(): void {
     this.watcher.stop();
+    this.spares.clear();
   }
 
   /**
@@ -297,6 +302,7 @@ export class FsRefs implements RefStore {
         await plock.commit(formatPackedRefs({ traits: packed.traits, refs }));
       }
       const removed = removeFile(join(this.dir, name));
+      this.spares.forget(name);
       if (removed && this.lockOptions.fsync) await fsyncDir(dirname(join(this.dir, name)));
     } finally {
       await plock.release();
