@@ -108,6 +108,22 @@ export function createFileSync(path: string, data: Uint8Array, mode: number): vo
 }
 
 /**
+ * createFileSync, but the file stays open for reading and its descriptor is returned: a pack written
+ * here is read through it without opening it again, also after it is renamed.
+ */
+export function createFileForReadingSync(path: string, data: Uint8Array, mode: number): number {
+  const fd = openSync(path, 'wx+', mode);
+  try {
+    writeAllSync(fd, data);
+    return fd;
+  } catch (e) {
+    closeQuietly(fd);
+    removeQuietly(path);
+    throw e;
+  }
+}
+
+/**
  * writeNewSmallFile for big files (packs), entirely on the thread pool: writing megabytes can take long
  * enough that blocking the event loop for it would be felt. Without fsync this is fs.writeFile, several
  * times faster than going through a FileHandle.

@@ -23,7 +23,7 @@ import { writePack, type PackObject } from '../../git/pack/pack-writer.js';
 import type { RandomAccess } from '../../git/pack/types.js';
 import { toHex } from '../../git/bytes.js';
 import {
-  closeOnPool, closeQuietly, createFileSync, flushFd, fsyncDir, isNotFound, makeDirsSync, removeQuietly, statOrUndefined, tempPath, writeAllSync, writeNewFile,
+  closeOnPool, closeQuietly, createFileForReadingSync, createFileSync, flushFd, fsyncDir, isNotFound, makeDirsSync, removeQuietly, statOrUndefined, tempPath, writeAllSync, writeNewFile,
 } from './files.js';
 import { nodeSha1 } from './hash.js';
 import { nodeZlib } from './zlib.js';
@@ -475,10 +475,12 @@ export class PackSet {
     if (existing) return existing;
     const base = join(this.packDir, name);
     let tmpPack: string;
+    // Kept open: the pack is read through the descriptor that wrote it (an open saved per batch).
+    let fd: number;
     for (let attempt = 0; ; attempt++) {
       tmpPack = tempPath(this.packDir, 'tmp_pack_');
       try {
-        createFileSync(tmpPack, written.pack, 0o444);
+        fd = createFileForReadingSync(tmpPack, written.pack, 0o444);
         break;
       } catch (e) {
         // A repository made by someone else may have no pack directory yet.
@@ -493,11 +495,12 @@ export class PackSet {
       renameSync(tmpPack, `${base}.pack`);
       renameSync(tmpIdx, `${base}.idx`);
     } catch (e) {
+      closeQuietly(fd);
       removeQuietly(tmpPack);
       removeQuietly(tmpIdx);
       throw e;
     }
-    const pack = this.open(name, written.index, written.pack.length);
+    const pack = this.open(name, written.index, written.pack.length, fd);
     if (!pack) throw new Error(`${base}.pack: written but could not be opened`);
     return pack;
   }
@@ -598,14 +601,14 @@ export class PackSet {
   }
 
   /** Opens `name` and puts it first in the list, or returns undefined (saying why, once) if it cannot. */
-  private open(name: string, indexBytes?: Uint8Array, writtenSize?: number): PackFile | undefined {
+  private open(name: string, indexBytes?: Uint8Array, writtenSize?: number, writtenFd?: number): PackFile | undefined {
     const idxPath = join(this.packDir, `${name}.idx`);
     const packPath = join(this.packDir, `${name}.pack`);
-    let fd: number | undefined;
+    let fd: number | undefined = writtenFd;
     try {
       // Like git, opening checks the layout only; verify() (fsck, gc) hashes and orders everything.
       const index = PackIndex.parse(indexBytes ?? readFileSync(idxPath), idxPath);
-      fd = openSync(packPath, 'r');
+      fd ??= openSync(packPath, 'r');
       // A pack this process has just written needs no check of what it wrote.
       const size = writtenSize ?? fstatSync(fd).size;
       if (writtenSize === undefined) checkPackMatchesIndex(fd, size, index, packPath);
