@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   } finally {
     await workspace.dispose();
   }
-  process.stdout.write(`${await header(options, loadAtStart, createCost)}\n${renderTable(rows)}\n`);
+  process.stdout.write(`${await header(options, loadAtStart, createCost, workspace.spread)}\n${renderTable(rows)}\n`);
   ctx.progress(`done in ${formatMs(performance.now() - started)}`);
 }
 

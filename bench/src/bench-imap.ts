@@ -242,13 +242,13 @@ export const imapBench: Benchmark = {
     if (!existsSync(DOVECOT)) throw new Error(`${DOVECOT} is missing (apt-get install dovecot-imapd)`);
     const ms = ctx.sizes.reps > 1 ? 10_000 : 2_000;
     const rounds = ctx.sizes.reps > 1 ? ROUNDS : 2;
-    const root = await ctx.workspace.dir('imap');
     const starts = [['ours', startOurs], ['dovecot', (dir: string) => startDovecot(dir, ctx.workspace.root)]] as const;
     const peers: Peer[] = [];
     try {
       for (const [name, start] of starts) {
-        const dir = join(root, name);
-        await mkdir(dir, { recursive: true });
+        // A workspace directory each: a block group each (see Workspace), so neither server's deleted
+        // files slow the other's creates.
+        const dir = await ctx.workspace.dir(`imap-${name}`);
         ctx.progress(`imap: starting ${name} with ${MESSAGES.toLocaleString('en-US')} messages`);
         peers.push(await start(dir));
       }

@@ -11,7 +11,7 @@ import { gitVersion } from './git-cli.js';
  * (it differs by an order of magnitude between disks, and even between directories of one file system).
  * The files stay until the workspace goes at the end of the run: deleting them now would free 300
  * inodes just before the write benchmarks, and on ext4 without a journal each create then skips
- * every inode freed in the last 30 seconds (see the README's section on the disk).
+ * every inode freed in the last minute or more (see the README's section on the disk).
  */
 export function fileCreationCost(dir: string): number {
   const probe = join(dir, 'file-creation-probe');
@@ -31,13 +31,13 @@ export function fileCreationCost(dir: string): number {
 }
 
 /** The lines above the table: versions, machine, sizes. */
-export async function header(options: Options, loadAtStart: readonly number[], createCostUs?: number): Promise<string> {
+export async function header(options: Options, loadAtStart: readonly number[], createCostUs?: number, spread = false): Promise<string> {
   const s = options.sizes;
   const cpu = cpus();
   return [
     `## Nymote store benchmark${options.quick ? ' (--quick)' : ''}`,
     '',
-    `node ${process.version} · git ${await gitVersion()} · isomorphic-git ${isoGitVersion()} · ${platform()} ${arch()} · ${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length} · repositories in ${tmpdir()}${createCostUs === undefined ? '' : ` (creating and renaming a small file there: ${createCostUs} µs)`} · load average ${loadAtStart.map((l) => l.toFixed(1)).join(' ')} at start, ${loadavg().map((l) => l.toFixed(1)).join(' ')} at end`,
+    `node ${process.version} · git ${await gitVersion()} · isomorphic-git ${isoGitVersion()} · ${platform()} ${arch()} · ${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length} · repositories in ${tmpdir()}${spread ? ', each in a block group of its own (chattr +T)' : ''}${createCostUs === undefined ? '' : ` (creating and renaming a small file there: ${createCostUs} µs)`} · load average ${loadAtStart.map((l) => l.toFixed(1)).join(' ')} at start, ${loadavg().map((l) => l.toFixed(1)).join(' ')} at end`,
     `Sizes: ${s.commits.toLocaleString('en-US')} commits (benchmarks 1–2), ${s.historyCommits.toLocaleString('en-US')} commits with every ${s.historyEvery}th changing the key (3), ${s.rssKeys.toLocaleString('en-US')} keys (4). ` +
       `Wall-clock times; reads are the median of ${s.reps} run${s.reps === 1 ? '' : 's'} (listings, logs and key histories: after one warm-up run each, at least ${s.reps} runs and as many as fit in 300 ms). "Ours vs peer" is peer time ÷ our time. ` +
       'Every contender wrote identical commits (same head id) and read identical results; the run fails otherwise.',
