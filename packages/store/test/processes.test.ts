@@ -21,12 +21,16 @@ function run(script: string, args: string[]): Promise<string> {
   });
 }
 
-test('four processes doing 250 test-and-set increments each end at exactly 1000', async () => {
+test('four processes doing 250 test-and-set increments each end at exactly 1000', () => countTogether([]));
+
+test('the same with every replaced ref file reused as a lock at once (no rest)', () => countTogether(['0']));
+
+async function countTogether(extra: string[]): Promise<void> {
   const { dir, cleanup } = tempDir();
   try {
     const b = await initRepository(dir);
     await b.close();
-    const outs = await Promise.all([0, 1, 2, 3].map(() => run('counter-worker.js', [dir, '250'])));
+    const outs = await Promise.all([0, 1, 2, 3].map(() => run('counter-worker.js', [dir, '250', ...extra])));
     assert.equal(git(['--git-dir', dir, 'show', 'main:counter']).trim(), '1000');
     assert.equal(git(['--git-dir', dir, 'rev-list', '--count', 'main']).trim(), '1000');
     const retries = outs.reduce((n, o) => n + (JSON.parse(o) as { retries: number }).retries, 0);
@@ -35,9 +39,9 @@ test('four processes doing 250 test-and-set increments each end at exactly 1000'
   } finally {
     cleanup();
   }
-});
+}
 
-async function killWhileWriting(commits: number, mode: 'one' | 'group'): Promise<void> {
+async function killWhileWriting(commits: number, mode: 'one' | 'group', spareRestMs?: string): Promise<void> {
   const { dir, cleanup } = tempDir();
   try {
     const b = await initRepository(dir);
@@ -46,7 +50,7 @@ async function killWhileWriting(commits: number, mode: 'one' | 'group'): Promise
     let next = 0;
     let kills = 0;
     while (next < commits) {
-      const p = spawn(process.execPath, [fixture('crash-writer.js'), dir, String(next), String(commits), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const p = spawn(process.execPath, [fixture('crash-writer.js'), dir, String(next), String(commits), mode, ...(spareRestMs === undefined ? [] : [spareRestMs])], { stdio: ['ignore', 'pipe', 'inherit'] });
       let buf = '';
       // Killed a random moment after its first commit returned: while it writes, not while node starts
       // (a kill timed from the spawn missed a fast writer often enough to leave too few kills).
@@ -83,3 +87,5 @@ async function killWhileWriting(commits: number, mode: 'one' | 'group'): Promise
 test('SIGKILL at random moments during 1000 commits loses no returned commit and leaves git fsck clean', () => killWhileWriting(1000, 'one'));
 
 test('SIGKILL during group commits (packs) and merges of packs loses no returned commit; git fsck is clean', () => killWhileWriting(800, 'group'));
+
+test('SIGKILL while ref files are reused as locks at once loses no returned commit; git fsck is clean', () => killWhileWriting(600, 'one', '0'));
