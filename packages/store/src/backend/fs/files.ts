@@ -67,9 +67,14 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** writeSync until everything is written (one call almost always suffices). */
-export function writeAllSync(fd: number, data: Uint8Array): void {
-  for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+/**
+ * writeSync until everything is written (one call almost always suffices): at the file's current
+ * position, or from `position` on.
+ */
+export function writeAllSync(fd: number, data: Uint8Array, position?: number): void {
+  for (let done = 0; done < data.length; ) {
+    done += writeSync(fd, data, done, data.length - done, position === undefined ? null : position + done);
+  }
 }
 
 /**
@@ -94,22 +99,19 @@ export async function writeNewSmallFile(path: string, data: Uint8Array, o: { mod
 
 /** writeNewSmallFile without fsync, as one synchronous step: open, write, close. */
 export function createFileSync(path: string, data: Uint8Array, mode: number): void {
-  const fd = openSync(path, 'wx', mode);
-  let closed = false;
+  const fd = createFileForReadingSync(path, data, mode);
   try {
-    writeAllSync(fd, data);
-    closed = true;
-    closeSync(fd);
+    closeSync(fd); // even if it fails: a descriptor is never closed twice (its number may be reused)
   } catch (e) {
-    if (!closed) closeQuietly(fd);
     removeQuietly(path);
     throw e;
   }
 }
 
 /**
- * createFileSync, but the file stays open for reading and its descriptor is returned: a pack written
- * here is read through it without opening it again, also after it is renamed.
+ * Creates `path` (which must not exist) holding `data` and returns its descriptor, open for reading too:
+ * a pack written here is read through it without opening it again, also after it is renamed. A failed
+ * write leaves no file.
  */
 export function createFileForReadingSync(path: string, data: Uint8Array, mode: number): number {
   const fd = openSync(path, 'wx+', mode);

@@ -13,7 +13,7 @@
 // ctime too (linking it set that).
 import { randomBytes } from 'node:crypto';
 import {
-  closeSync, fstatSync, ftruncateSync, linkSync, openSync, renameSync, statSync, unlinkSync, writeSync, type Stats,
+  closeSync, fstatSync, ftruncateSync, linkSync, openSync, renameSync, statSync, unlinkSync, type Stats,
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from '../../errors.js';
@@ -141,11 +141,8 @@ export class LockFile {
     this.done = true;
     try {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-      if (this.oldSize === 0) writeAllSync(this.fd, bytes);
-      else {
-        for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done, bytes.length - done, done);
-        if (this.oldSize > bytes.length) ftruncateSync(this.fd, bytes.length);
-      }
+      writeAllSync(this.fd, bytes, 0);
+      if (this.oldSize > bytes.length) ftruncateSync(this.fd, bytes.length);
       if (this.options.fsync) await flushFd(this.fd);
       this.closeFd();
     } catch (e) {

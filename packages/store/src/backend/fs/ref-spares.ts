@@ -50,9 +50,9 @@ export class SparePool {
   ) {}
 
   /** A spare that has rested long enough, out of the pool (the caller gives it back if unused). */
-  take(now = performance.now()): Spare | undefined {
+  take(): Spare | undefined {
     const first = this.files[0];
-    if (first === undefined || now - first.since < this.restMs) return undefined;
+    if (first === undefined || performance.now() - first.since < this.restMs) return undefined;
     return this.files.shift();
   }
 
@@ -89,8 +89,8 @@ export class SparePool {
   }
 
   /** The kept file is no longer the ref: it joins the pool. */
-  retired(path: string, now = performance.now()): void {
-    this.files.push({ path, since: now });
+  retired(path: string): void {
+    this.files.push({ path, since: performance.now() });
   }
 
   /** A kept name whose rename failed: it still names the ref, so it only goes. */
@@ -101,10 +101,6 @@ export class SparePool {
   /** Removes every spare (the repository is being closed, or the ref deleted). */
   clear(): void {
     for (const s of this.files.splice(0)) removeQuietly(s.path);
-  }
-
-  get size(): number {
-    return this.files.length;
   }
 }
 
