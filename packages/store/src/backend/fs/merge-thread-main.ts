@@ -1,15 +1,22 @@
 // The merge thread's entry point (see merge-thread.ts): runs each job it is sent and answers with the
-// result, the index's bytes moved rather than copied, or with the error as data.
+// result, the index's bytes moved rather than copied, or with the error as data. Files to create are
+// made at once, between the steps of a merge.
 import { parentPort } from 'node:worker_threads';
 import { StoreError } from '../../errors.js';
-import { concatenateFiles, type ConcatJob } from './concat-packs.js';
-import type { MergeReply } from './merge-thread.js';
+import { openSync } from 'node:fs';
+import { concatenateFiles } from './concat-packs.js';
+import type { MergeReply, ThreadJob } from './merge-thread.js';
 
 const port = parentPort;
 if (!port) throw new Error('merge-thread-main.js runs as a worker thread (see merge-thread.ts)');
 
-port.on('message', ({ id, job }: { id: number; job: ConcatJob }) => {
-  concatenateFiles(job).then(
+port.on('message', (message: ThreadJob) => {
+  const { id } = message;
+  if ('create' in message) {
+    port.postMessage({ id, created: createFiles(message.create.paths, message.create.mode) } satisfies MergeReply);
+    return;
+  }
+  concatenateFiles(message.job).then(
     (done) => port.postMessage({ id, done } satisfies MergeReply, 'index' in done ? ownBuffer(done.index) : []),
     (e: unknown) => {
       const error = e instanceof StoreError
@@ -24,4 +31,15 @@ port.on('message', ({ id, job }: { id: number; job: ConcatJob }) => {
 function ownBuffer(bytes: Uint8Array): ArrayBuffer[] {
   const { buffer } = bytes;
   return buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength ? [buffer] : [];
+}
+
+/** Creates each file, open for reading and writing; null for one that could not be (fresh-files.ts makes its own then). */
+function createFiles(paths: readonly string[], mode: number): (number | null)[] {
+  return paths.map((path) => {
+    try {
+      return openSync(path, 'wx+', mode);
+    } catch {
+      return null;
+    }
+  });
 }

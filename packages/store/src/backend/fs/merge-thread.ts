@@ -1,6 +1,6 @@
 // The merge thread: one worker thread per process that concatenates packs (concat-packs.ts) for every
 // store the process has open, so that the copy and hashing of merged packs run beside the event loop
-// instead of on it. It is started at the first merge, does not keep the process alive while idle, and
+// instead of on it. It also makes the empty files the write path fills (fresh-files.ts). It is started at the first merge, does not keep the process alive while idle, and
 // is started again if it dies. Where there can be no thread (a bundle shipped without the module file,
 // or a process whose permissions forbid workers, as the sealed daemon's do), merges run on the event
 // loop as before.
@@ -10,9 +10,16 @@ import { Worker } from 'node:worker_threads';
 import { StoreError, type StoreErrorCode } from '../../errors.js';
 import type { ConcatDone, ConcatJob } from './concat-packs.js';
 
-/** What the thread answers: the result, or the error it threw, as data (an Error does not cross threads with its code). */
+/** What the thread is asked: a merge, or empty files to create (open for reading and writing). */
+export type ThreadJob = { id: number; job: ConcatJob } | { id: number; create: { paths: string[]; mode: number } };
+
+/**
+ * What the thread answers: the merge's result, the descriptors of the files it created (null for one
+ * it could not), or the error it threw, as data (an Error does not cross threads with its code).
+ */
 export type MergeReply =
   | { id: number; done: ConcatDone }
+  | { id: number; created: (number | null)[] }
   | { id: number; error: { message: string; code?: StoreErrorCode; data?: Record<string, unknown> } };
 
 const MAIN = new URL('./merge-thread-main.js', import.meta.url);
@@ -22,20 +29,33 @@ let available: boolean | undefined;
 let nextId = 0;
 /** Jobs the thread has answered: tests check with it that merges really ran there. */
 let answered = 0;
-const pending = new Map<number, { resolve: (done: ConcatDone) => void; reject: (e: Error) => void }>();
+const pending = new Map<number, { resolve: (reply: MergeReply) => void; reject: (e: Error) => void }>();
 
 /** Runs `job` on the merge thread; undefined when there is no thread to run it on (the caller runs it itself). */
 export function runOffThread(job: ConcatJob): Promise<ConcatDone> | undefined {
+  return ask((id) => ({ id, job }))?.then((reply) => (reply as { done: ConcatDone }).done);
+}
+
+/**
+ * Creates the files `paths` (which must not exist) on the merge thread, each open for reading and
+ * writing, and gives their descriptors (null for a file it could not create); undefined when there is
+ * no thread (the caller makes them itself).
+ */
+export function createFilesOffThread(paths: string[], mode: number): Promise<(number | null)[]> | undefined {
+  return ask((id) => ({ id, create: { paths, mode } }))?.then((reply) => (reply as { created: (number | null)[] }).created);
+}
+
+function ask(message: (id: number) => ThreadJob): Promise<MergeReply> | undefined {
   available ??= hasMain();
   if (!available) return undefined;
   const thread = worker ?? start();
   if (!thread) return undefined;
   const id = nextId++;
-  return new Promise<ConcatDone>((resolve, reject) => {
+  return new Promise<MergeReply>((resolve, reject) => {
     pending.set(id, { resolve, reject });
     // Pending work keeps the process alive (a command that merges waits for it); an idle thread does not.
     if (pending.size === 1) thread.ref();
-    thread.postMessage({ id, job });
+    thread.postMessage(message(id));
   });
 }
 
@@ -62,7 +82,7 @@ function start(): Worker | undefined {
     if (!waiting) return;
     settle(thread, reply.id);
     answered++;
-    if ('done' in reply) waiting.resolve(reply.done);
+    if (!('error' in reply)) waiting.resolve(reply);
     else waiting.reject(reply.error.code ? new StoreError(reply.error.code, reply.error.message, reply.error.data ?? {}) : new Error(reply.error.message));
   });
   const fail = (e: Error): void => {

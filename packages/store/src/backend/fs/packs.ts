@@ -25,10 +25,13 @@ import { toHex } from '../../git/bytes.js';
 import {
   closeOnPool, closeQuietly, createFileForReadingSync, createFileSync, flushFd, fsyncDir, isNotFound, makeDirsSync, removeQuietly, statOrUndefined, tempPath, writeAllSync, writeNewFile,
 } from './files.js';
+import { FreshFiles, type FreshFile } from './fresh-files.js';
 import { nodeSha1 } from './hash.js';
 import { nodeZlib } from './zlib.js';
 
 const PACK_IDX_RE = /^(pack-[0-9a-f]{40})\.idx$/;
+/** The names of the empty files kept ready for writeSmall (fresh-files.ts): temp names to git and gc. */
+export const FRESH_PREFIX = 'tmp_pack_ready_';
 /** The id being looked up by PackSet.find, as bytes (parsed once for all the packs). */
 const probe = new Uint8Array(20);
 /** Inflated delta bases kept for all the packs of one objects directory. */
@@ -382,7 +385,12 @@ export class PackSet {
   private filter: IdFilter | undefined;
   private misses = 0;
 
-  constructor(readonly packDir: string, private readonly options: PackSetOptions) {}
+  /** Empty files for writeSmall, made ahead on the thread pool (none until the first writeSmall). */
+  private readonly fresh: FreshFiles;
+
+  constructor(readonly packDir: string, private readonly options: PackSetOptions) {
+    this.fresh = new FreshFiles(packDir, FRESH_PREFIX);
+  }
 
   get files(): readonly PackFile[] {
     return this.packs;
@@ -474,35 +482,59 @@ export class PackSet {
     const existing = this.packs.find((p) => p.name === name);
     if (existing) return existing;
     const base = join(this.packDir, name);
-    let tmpPack: string;
-    // Kept open: the pack is read through the descriptor that wrote it (an open saved per batch).
     let fd: number;
-    for (let attempt = 0; ; attempt++) {
-      tmpPack = tempPath(this.packDir, 'tmp_pack_');
+    for (let pooled = true; ; pooled = false) {
+      // Kept open: the pack is read through the descriptor that wrote it (an open saved per batch).
+      const pack = this.newFileHolding(written.pack, pooled);
+      let index: FreshFile | undefined;
       try {
-        fd = createFileForReadingSync(tmpPack, written.pack, 0o444);
+        index = this.newFileHolding(written.index, pooled);
+        closeSync(index.fd);
+        // The .pack before the .idx: readers (git too) find packs by their index.
+        renameSync(pack.path, `${base}.pack`);
+        renameSync(index.path, `${base}.idx`);
+        fd = pack.fd;
         break;
+      } catch (e) {
+        closeQuietly(pack.fd);
+        removeQuietly(pack.path);
+        if (index) removeQuietly(index.path);
+        // A file made ahead whose name is gone (its directory was removed and made again): once more
+        // with files made now.
+        if (!pooled || !isNotFound(e)) throw e;
+      }
+    }
+    const opened = this.open(name, written.index, written.pack.length, fd);
+    if (!opened) throw new Error(`${base}.pack: written but could not be opened`);
+    return opened;
+  }
+
+  /**
+   * A temp file holding `data`, open for reading and writing: one of the fresh files when one is ready
+   * and `pooled` (fresh-files.ts), else created here. A failed write leaves no file.
+   */
+  private newFileHolding(data: Uint8Array, pooled: boolean): FreshFile {
+    const fresh = pooled ? this.fresh.take() : undefined;
+    if (fresh) {
+      try {
+        writeAllSync(fresh.fd, data);
+      } catch (e) {
+        closeQuietly(fresh.fd);
+        removeQuietly(fresh.path);
+        throw e;
+      }
+      return fresh;
+    }
+    for (let attempt = 0; ; attempt++) {
+      const path = tempPath(this.packDir, 'tmp_pack_');
+      try {
+        return { path, fd: createFileForReadingSync(path, data, 0o444), made: performance.now() };
       } catch (e) {
         // A repository made by someone else may have no pack directory yet.
         if (!isNotFound(e) || attempt > 0) throw e;
         makeDirsSync(this.packDir);
       }
     }
-    const tmpIdx = tempPath(this.packDir, 'tmp_idx_');
-    try {
-      createFileSync(tmpIdx, written.index, 0o444);
-      // The .pack before the .idx: readers (git too) find packs by their index.
-      renameSync(tmpPack, `${base}.pack`);
-      renameSync(tmpIdx, `${base}.idx`);
-    } catch (e) {
-      closeQuietly(fd);
-      removeQuietly(tmpPack);
-      removeQuietly(tmpIdx);
-      throw e;
-    }
-    const pack = this.open(name, written.index, written.pack.length, fd);
-    if (!pack) throw new Error(`${base}.pack: written but could not be opened`);
-    return pack;
   }
 
   /**
@@ -594,6 +626,7 @@ export class PackSet {
   }
 
   async close(): Promise<void> {
+    await this.fresh.close();
     const all = this.packs;
     this.packs = [];
     this.filter = undefined;
