@@ -9,7 +9,7 @@ import { StoreError } from './errors.js';
 import { encodeCommit, type Commit } from './git/commit-codec.js';
 import type { ObjectId } from './git/id.js';
 import type { Objects } from './objects.js';
-import { Tree, type Staged } from './tree.js';
+import { Tree, TreePrimes, type Staged } from './tree.js';
 
 /** Calls `fn` once the event loop has turned: setImmediate in Node, a zero timeout in a browser. */
 const nextTurn: (fn: () => void) => void = typeof setImmediate === 'function' ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0);
@@ -143,6 +143,7 @@ export class GroupCommitter {
       const baseTree = head === undefined ? undefined : (await objects.commit(head)).tree;
       let tree = await Tree.at(objects, baseTree);
       const staged: Staged[] = [];
+      const primes = new TreePrimes();
       const outcomes: Outcome[] = [];
       let parent = head;
       let parentTree = baseTree;
@@ -157,7 +158,7 @@ export class GroupCommitter {
             outcomes.push({ ok: false, error });
             continue;
           }
-          const treeId = await tree.write({ stage: staged });
+          const treeId = await tree.write({ stage: staged, primes });
           if (parent !== undefined && treeId === parentTree) {
             outcomes.push({ ok: true, value: { commit: parent, changed: false, result, head: undefined } });
             continue;
@@ -181,6 +182,7 @@ export class GroupCommitter {
           parent = id;
           parentTree = treeId;
         }
+        primes.apply(objects);
         if (parent === head) return landedAt(outcomes, head);
         // Everything durable (as the backend promises) before the branch points at it.
         await backend.objects.writeBatch(staged);

@@ -46,11 +46,31 @@ export type Staged = BatchObject & { id: ObjectId };
 /** A directory encoded by write(): its node, id and entries (to prime the tree cache once stored). */
 interface Written {
   dir: DirNode;
+  /** Where the directory is ('' for the root). */
+  path: string;
   id: ObjectId;
   entries: TreeEntry[];
   encoded: EncodedTree;
   /** Values of this directory written as blobs: once stored they become stored nodes (see write()). */
   blobs: { name: string; node: BlobNode; id: ObjectId }[];
+}
+
+/**
+ * Trees written by several writes of one view, to be recorded in the tree cache once, the last version
+ * at each path (see write()'s `primes`).
+ */
+export class TreePrimes {
+  private readonly byPath = new Map<string, Written>();
+
+  add(w: Written): void {
+    this.byPath.set(w.path, w);
+  }
+
+  /** Records the last tree written at each path in `objects`' tree cache. */
+  apply(objects: Objects): void {
+    for (const w of this.byPath.values()) objects.primeTree(w.id, w.entries, w.encoded);
+    this.byPath.clear();
+  }
 }
 
 export type EntryKind = 'value' | 'tree';
@@ -367,12 +387,14 @@ export class Tree {
    * write on a branch starts from its head). `cache: false` skips that when this view itself goes on
    * being the one edited, as in an import: it keeps its directories in memory anyway. With `stage`,
    * nothing is written: the objects are appended to it and staged in the object cache (Objects.stage),
-   * for the caller to store and unstage.
+   * for the caller to store and unstage. With `primes`, the trees are recorded there instead, for the
+   * caller to put in the cache once several writes are done (a group commit: of the trees its commits
+   * wrote at one path, the next reader wants the last).
    */
-  async write(options: { cache?: boolean; stage?: Staged[] } = {}): Promise<ObjectId> {
+  async write(options: { cache?: boolean; stage?: Staged[]; primes?: TreePrimes } = {}): Promise<ObjectId> {
     const batch: Staged[] = [];
     const written: Written[] = [];
-    const rootId = (await this.encodeDir(this.root, batch, written, ''))!;
+    const rootId = this.encodeDir(this.root, batch, written, '')!;
     if (options.stage) {
       // The caller stores them (with more objects, in one batch); readable meanwhile through the cache.
       this.objects.stage(batch);
@@ -390,22 +412,28 @@ export class Tree {
         if (w.dir.overrides.get(b.name) === b.node) w.dir.overrides.set(b.name, { t: 'stored', mode: b.node.mode, id: b.id });
         if (cache) this.objects.primeBlob(b.id, b.node.bytes);
       }
-      if (cache) this.objects.primeTree(w.id, w.entries, w.encoded);
+      if (!cache) continue;
+      if (options.primes) options.primes.add(w);
+      else this.objects.primeTree(w.id, w.entries, w.encoded);
     }
     return rootId;
   }
 
   /** The root tree's id as it would be written, without writing anything. */
   async hash(): Promise<ObjectId> {
-    return (await this.encodeDir(this.root, [], [], ''))!;
+    return this.encodeDir(this.root, [], [], '')!;
   }
 
-  /** Encodes `dir`, stored at `path` ('' for the root; objects carry it as their name, see BatchObject). */
-  private async encodeDir(dir: DirNode, batch: Staged[], written: Written[], path: string): Promise<ObjectId | undefined> {
+  /**
+   * Encodes `dir`, stored at `path` ('' for the root; objects carry it as their name, see BatchObject).
+   * Synchronous: everything it reads is in memory, and a promise per entry and directory (an await
+   * each) only added allocations and microtask turns to every commit.
+   */
+  private encodeDir(dir: DirNode, batch: Staged[], written: Written[], path: string): ObjectId | undefined {
     if (dir.id !== undefined) return dir.id;
     const entries: TreeEntry[] = [];
     const blobs: Written['blobs'] = [];
-    const entryOf = async (name: string, n: Node): Promise<TreeEntry | undefined> => {
+    const entryOf = (name: string, n: Node): TreeEntry | undefined => {
       if (n.t === 'stored') return { name, mode: n.mode, id: n.id };
       if (n.t === 'blob') {
         const id = this.objects.store.hash('blob', n.bytes);
@@ -413,7 +441,7 @@ export class Tree {
         blobs.push({ name, node: n, id });
         return { name, mode: n.mode, id };
       }
-      const id = await this.encodeDir(n, batch, written, joinKey(path, name));
+      const id = this.encodeDir(n, batch, written, joinKey(path, name));
       return id === undefined ? undefined : { name, mode: '40000', id };
     };
     const stored = entryList(dir.stored);
@@ -432,7 +460,7 @@ export class Tree {
           entries.push(e);
           continue;
         }
-        const changed = n === null ? undefined : await entryOf(e.name, n);
+        const changed = n === null ? undefined : entryOf(e.name, n);
         if (changed) entries.push(changed);
         if (patched && changed?.mode === e.mode) hexInto(changed.id, patched, before!.idAt[i]!);
         else patched = undefined;
@@ -441,7 +469,7 @@ export class Tree {
     } else {
       const changed: TreeEntry[] = [];
       for (const [name, n] of dir.overrides) {
-        const added = n === null ? undefined : await entryOf(name, n);
+        const added = n === null ? undefined : entryOf(name, n);
         if (added) changed.push(added);
       }
       changed.sort(compareEntries);
@@ -460,7 +488,7 @@ export class Tree {
     const { body } = encoded;
     const id = this.objects.store.hash('tree', body);
     batch.push({ type: 'tree', body, id, name: path });
-    written.push({ dir, id, entries, encoded, blobs });
+    written.push({ dir, path, id, entries, encoded, blobs });
     return id;
   }
 }
