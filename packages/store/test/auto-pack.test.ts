@@ -59,6 +59,33 @@ test('the packs of group commits are merged as they pile up; git checks the resu
   }
 });
 
+test('merges leave a pack git marked .keep where it is, among the smallest or not, and still merge the others', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const repo = join(dir, 'r.git');
+    const store = await openStore(repo, { create: true, backend: { autoPack: { packs: 4 } } });
+    const packDir = join(repo, 'objects', 'pack');
+    await Promise.all(Array.from({ length: 4 }, (_, j) => store.set(`k/0/${j}`, `value 0 ${j}`, { message: `set 0 ${j}` })));
+    await store.close();
+    // The first group's pack, the smallest there will be, is kept: every merge would otherwise take it first.
+    const [kept] = readdirSync(packDir).filter((n) => n.endsWith('.pack'));
+    assert.ok(kept);
+    writeFileSync(join(packDir, kept.replace(/\.pack$/, '.keep')), '');
+    const again = await openStore(repo, { backend: { autoPack: { packs: 4 } } });
+    for (let i = 1; i < 40; i++) {
+      await Promise.all(Array.from({ length: 4 }, (_, j) => again.set(`k/${i}/${j}`, `value ${i} ${j}`, { message: `set ${i} ${j}` })));
+    }
+    await again.close();
+    assert.ok(readdirSync(packDir).includes(kept), 'the kept pack is still there');
+    assert.ok(packsIn(repo) < 20, `${packsIn(repo)} packs after 40 groups: the others were merged`);
+    git(['--git-dir', repo, 'fsck', '--strict', '--no-dangling']);
+    assert.equal(git(['--git-dir', repo, 'show', 'main:k/0/3']), 'value 0 3');
+    assert.equal(git(['--git-dir', repo, 'show', 'main:k/39/3']), 'value 39 3');
+  } finally {
+    cleanup();
+  }
+});
+
 test('a group commit stores each version of a large directory as a delta on the next one', async () => {
   const { dir, cleanup } = tempDir();
   try {

@@ -3,7 +3,7 @@
 // made at once, between the steps of a merge.
 import { parentPort } from 'node:worker_threads';
 import { StoreError } from '../../errors.js';
-import { openSync } from 'node:fs';
+import { openSync, unlinkSync } from 'node:fs';
 import { concatenateFiles } from './concat-packs.js';
 import type { MergeReply, ThreadJob } from './merge-thread.js';
 
@@ -14,6 +14,15 @@ port.on('message', (message: ThreadJob) => {
   const { id } = message;
   if ('create' in message) {
     port.postMessage({ id, created: createFiles(message.create.paths, message.create.mode) } satisfies MergeReply);
+    return;
+  }
+  if ('remove' in message) {
+    try {
+      for (const path of message.remove.paths) removeIfThere(path);
+      port.postMessage({ id, removed: true } satisfies MergeReply);
+    } catch (e) {
+      port.postMessage({ id, error: { message: e instanceof Error ? e.message : String(e) } } satisfies MergeReply);
+    }
     return;
   }
   concatenateFiles(message.job).then(
@@ -42,4 +51,12 @@ function createFiles(paths: readonly string[], mode: number): (number | null)[] 
       return null;
     }
   });
+}
+
+function removeIfThere(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ENOENT') throw e;
+  }
 }

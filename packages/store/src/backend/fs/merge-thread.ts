@@ -1,6 +1,7 @@
 // The merge thread: one worker thread per process that concatenates packs (concat-packs.ts) for every
 // store the process has open, so that the copy and hashing of merged packs run beside the event loop
-// instead of on it. It also makes the empty files the write path fills (fresh-files.ts). It is started at the first merge, does not keep the process alive while idle, and
+// instead of on it. It also makes the empty files the write path fills (fresh-files.ts) and deletes
+// the packs a merge replaced, each a batch of system calls for one message. It is started at the first merge, does not keep the process alive while idle, and
 // is started again if it dies. Where there can be no thread (a bundle shipped without the module file,
 // or a process whose permissions forbid workers, as the sealed daemon's do), merges run on the event
 // loop as before.
@@ -11,7 +12,10 @@ import { StoreError, type StoreErrorCode } from '../../errors.js';
 import type { ConcatDone, ConcatJob } from './concat-packs.js';
 
 /** What the thread is asked: a merge, or empty files to create (open for reading and writing). */
-export type ThreadJob = { id: number; job: ConcatJob } | { id: number; create: { paths: string[]; mode: number } };
+export type ThreadJob =
+  | { id: number; job: ConcatJob }
+  | { id: number; create: { paths: string[]; mode: number } }
+  | { id: number; remove: { paths: string[] } };
 
 /**
  * What the thread answers: the merge's result, the descriptors of the files it created (null for one
@@ -20,6 +24,7 @@ export type ThreadJob = { id: number; job: ConcatJob } | { id: number; create: {
 export type MergeReply =
   | { id: number; done: ConcatDone }
   | { id: number; created: (number | null)[] }
+  | { id: number; removed: true }
   | { id: number; error: { message: string; code?: StoreErrorCode; data?: Record<string, unknown> } };
 
 const MAIN = new URL('./merge-thread-main.js', import.meta.url);
@@ -43,6 +48,14 @@ export function runOffThread(job: ConcatJob): Promise<ConcatDone> | undefined {
  */
 export function createFilesOffThread(paths: string[], mode: number): Promise<(number | null)[]> | undefined {
   return ask((id) => ({ id, create: { paths, mode } }))?.then((reply) => (reply as { created: (number | null)[] }).created);
+}
+
+/**
+ * Deletes the files `paths` on the merge thread, in order, those already gone included; undefined
+ * when there is no thread (the caller deletes them itself).
+ */
+export function removeFilesOffThread(paths: string[]): Promise<void> | undefined {
+  return ask((id) => ({ id, remove: { paths } }))?.then(() => undefined);
 }
 
 function ask(message: (id: number) => ThreadJob): Promise<MergeReply> | undefined {
