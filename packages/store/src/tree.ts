@@ -198,7 +198,19 @@ export class Tree {
     if (!node) return undefined;
     if (node.t === 'blob' || (node.t === 'stored' && !isTreeMode(node.mode))) return 'value';
     const dir = await this.asDir(node);
-    return dir && (await this.entriesOf(dir)).length > 0 ? 'tree' : undefined;
+    return dir && (await this.hasEntries(dir)) ? 'tree' : undefined;
+  }
+
+  /**
+   * Whether `dir` holds anything, as entriesOf() would list it: checked without listing and sorting
+   * every entry (kind() of a mailbox's directory is asked by every IMAP command that reads it).
+   */
+  private async hasEntries(dir: DirNode): Promise<boolean> {
+    for (const n of dir.overrides.values()) {
+      if (n !== null && (n.t !== 'dir' || (await this.hasEntries(n)))) return true;
+    }
+    for (const name of dir.stored.keys()) if (!dir.overrides.has(name)) return true;
+    return false;
   }
 
   /** The id of the object stored at `key` when it is unchanged since it was read, else undefined. */

@@ -228,6 +228,27 @@ export function storeSuite(f: BackendFactory): void {
         assert.deepEqual(await tree.keys('no/such/prefix'), []);
       }));
 
+    test('kind: a value, a tree while it holds anything (edited or stored), nothing once emptied by removals', () =>
+      withStore(f, async (s) => {
+        await s.set('a/b/c', '1');
+        await s.set('a/d', '2');
+        const tree = await s.tree();
+        assert.equal(await tree.kind('a'), 'tree');
+        assert.equal(await tree.kind('a/b'), 'tree');
+        assert.equal(await tree.kind('a/b/c'), 'value');
+        assert.equal(await tree.kind('a/b/c/x'), undefined);
+        assert.equal(await tree.kind('nothing'), undefined);
+        await tree.remove('a/b/c');
+        assert.equal(await tree.kind('a/b'), undefined, 'a directory emptied in memory is no directory');
+        assert.equal(await tree.kind('a'), 'tree', 'a/d is still there');
+        await tree.remove('a/d');
+        assert.equal(await tree.kind('a'), undefined, 'only an emptied directory left under a');
+        await tree.set('a/b/e/f', '3');
+        assert.equal(await tree.kind('a'), 'tree');
+        assert.equal(await tree.kind('a/b/e'), 'tree');
+        assert.equal(await s.kind('a/b'), 'tree', 'the stored tree is untouched');
+      }));
+
     test('keys and walk give git order also for trees this store has just written (not the order of the writes)', () =>
       withStore(f, async (s) => {
         for (const k of ['b', 'a', 'c/x', 'c/a', 'c.d', 'c/m/z', 'c/m/a']) await s.set(k, k);
@@ -361,6 +382,44 @@ export function storeSuite(f: BackendFactory): void {
         assert.equal(await s.setHead('main', older, head), false);
         assert.equal(await s.setHead('main', head, older), true);
         assert.equal(text(await s.get('n')), '1');
+        // The next writes build on the head as moved, not on the commit this store last wrote: an edit
+        // sees what the head holds, and one that throws for what it found fails for the moved head.
+        await s.set('n', '3');
+        assert.equal(await s.setHead('main', (await s.head())!, older), true);
+        const r = await s.update(async (t) => {
+          if (text(await t.get('n')) !== '1') throw new Error(`n is ${text(await t.get('n'))}, not 1`);
+          await t.set('m', 'x');
+        });
+        assert.deepEqual((await s.objects.commit(r.commit!)).parents, [older]);
+        assert.equal(text(await s.get('n')), '1');
+        const same = await s.update(async (t) => {
+          await t.set('m', 'x');
+        });
+        assert.equal(same.changed, false);
+        assert.equal(await s.setHead('main', r.commit!, older), true);
+        // Nothing to change on the moved head either: reported against it, and the head stays put.
+        const none = await s.update(async (t) => {
+          assert.equal(await t.get('m'), undefined);
+        });
+        assert.equal(none.changed, false);
+        assert.equal(await s.head(), older);
+        await s.set('n', '3');
+        assert.equal(await s.setHead('main', (await s.head())!, older), true);
+        await assert.rejects(s.update(async (t) => {
+          if (text(await t.get('n')) !== '3') throw new Error('n is not 3');
+        }), /n is not 3/);
+        // The same in a group whose other write changes something.
+        await s.set('n', '3');
+        assert.equal(await s.setHead('main', (await s.head())!, older), true);
+        const [checked, other] = await Promise.all([
+          s.update(async (t) => {
+            if (text(await t.get('n')) !== '1') throw new Error(`n is ${text(await t.get('n'))}, not 1`);
+            await t.set('checked', 'yes');
+          }),
+          s.update(async (t) => t.set('other', 'yes')),
+        ]);
+        assert.deepEqual((await s.objects.commit(checked.commit!)).parents, [older]);
+        assert.deepEqual((await s.objects.commit(other.commit!)).parents, [checked.commit!]);
       }));
 
     test('merge: fast-forward, up-to-date, and typed three-way merges of branches', () =>
