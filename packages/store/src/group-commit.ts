@@ -63,6 +63,12 @@ export class GroupCommitter {
   private readonly shared = new Map<string, { at: number; writers: number }>();
   /** Branches whose next group is gathering: called once as many writes as expected have come. */
   private readonly gathered = new Map<string, () => void>();
+  /**
+   * Where this process last moved each branch: the next group is built on it without reading the ref
+   * first. Should another process have moved the branch since, the compare-and-swap, which reads the
+   * ref under its lock, fails, and the group is built again on what the ref then holds.
+   */
+  private readonly landed = new Map<string, ObjectId>();
 
   constructor(private readonly target: GroupTarget) {}
 
@@ -139,7 +145,8 @@ export class GroupCommitter {
   private async commitGroup(ref: string, branch: string, jobs: readonly UpdateJob[]): Promise<Outcome[]> {
     const { objects, backend } = this.target;
     for (let attempt = 0; attempt < this.target.retries; attempt++) {
-      const head = await backend.refs.read(ref);
+      const guess = attempt === 0 ? this.landed.get(ref) : undefined;
+      const head = guess ?? (await backend.refs.read(ref));
       const baseTree = head === undefined ? undefined : (await objects.commit(head)).tree;
       let tree = await Tree.at(objects, baseTree);
       const staged: Staged[] = [];
@@ -183,13 +190,27 @@ export class GroupCommitter {
           parentTree = treeId;
         }
         primes.apply(objects);
+        // Nothing to write, so no compare-and-swap to catch a wrong guess: the outcomes (failed edits
+        // too) must be those of the branch's real head. With something to write, a wrong guess fails the
+        // swap below, and every edit runs again on the real head.
+        if (parent === head && guess !== undefined && (await backend.refs.read(ref)) !== guess) {
+          this.landed.delete(ref);
+          attempt--; // a wrong guess is not one of the tries
+          continue;
+        }
         if (parent === head) return landedAt(outcomes, head);
         // Everything durable (as the backend promises) before the branch points at it.
         await backend.objects.writeBatch(staged);
       } finally {
         objects.unstage(staged);
       }
-      if (await backend.refs.compareAndSwap(ref, head, parent)) return landedAt(outcomes, parent);
+      if (await backend.refs.compareAndSwap(ref, head, parent)) {
+        if (parent === undefined) this.landed.delete(ref);
+        else this.landed.set(ref, parent);
+        return landedAt(outcomes, parent);
+      }
+      this.landed.delete(ref);
+      if (guess !== undefined) attempt--; // a wrong guess is not one of the tries
     }
     throw new StoreError('conflict', `branch "${branch}" kept moving; gave up after ${this.target.retries} tries`, { branch });
   }
