@@ -1,7 +1,7 @@
 // Contacts and calendars: our CalDAV server (`nymote dav serve`, a child process) against Radicale 3
 // (Debian `radicale`, run by /usr/bin/python3), both on 127.0.0.1, each with its own data folder,
 // driven over HTTP with the same iCalendar text and the same requests.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -78,6 +78,9 @@ async function waitUntilUp(url: string, child: ChildProcess, name: string): Prom
 }
 
 async function startRadicale(dir: string): Promise<Peer> {
+  if (spawnSync(PYTHON, ['-c', 'import radicale']).status !== 0) {
+    throw new Error(`Radicale is missing from ${PYTHON} (apt-get install radicale)`);
+  }
   const port = await freePort();
   const child = spawn(PYTHON, [
     '-m', 'radicale', '--config', '', '--storage-filesystem-folder', join(dir, 'collections'),
