@@ -207,7 +207,15 @@ export const davBench: Benchmark = {
     const n = ctx.sizes.commits; // 10,000, or 1,000 with --quick
     const root = await ctx.workspace.dir('dav');
     await writeFile(join(root, 'README'), 'radicale/ and ours/ hold the two servers\' data\n');
-    const peers = [await startOurs(join(root, 'ours')), await startRadicale(join(root, 'radicale'))];
+    const peers: Peer[] = [];
+    try {
+      // One at a time, so that one failing to start (no Radicale) leaves none running to hold the bench.
+      peers.push(await startOurs(join(root, 'ours')));
+      peers.push(await startRadicale(join(root, 'radicale')));
+    } catch (e) {
+      for (const p of peers) await p.close();
+      throw e;
+    }
     const [ours, radicale] = peers as [Peer, Peer];
     const results = new Map<string, { put: number; queryCold: number; query: number; sync: number; found: string[]; synced: string[]; imported: number; importedNames: string[] }>();
     // The import file: the same generator as the import tests, n events (about 1 KB each, so 10 MB at
