@@ -190,15 +190,15 @@ export class GroupCommitter {
           parentTree = treeId;
         }
         primes.apply(objects);
-        // Nothing to write, so no compare-and-swap to catch a wrong guess: the outcomes (failed edits
-        // too) must be those of the branch's real head. With something to write, a wrong guess fails the
-        // swap below, and every edit runs again on the real head.
-        if (parent === head && guess !== undefined && (await backend.refs.read(ref)) !== guess) {
+        if (parent === head) {
+          // Nothing to write, so no compare-and-swap to catch a wrong guess: the outcomes (failed edits
+          // too) must be those of the branch's real head. With something to write, a wrong guess fails
+          // the swap below, and every edit runs again on the real head.
+          if (guess === undefined || (await backend.refs.read(ref)) === guess) return landedAt(outcomes, head);
           this.landed.delete(ref);
           attempt--; // a wrong guess is not one of the tries
           continue;
         }
-        if (parent === head) return landedAt(outcomes, head);
         // Everything durable (as the backend promises) before the branch points at it.
         await backend.objects.writeBatch(staged);
       } finally {

@@ -15,9 +15,9 @@
 // opens, not the descriptor of the create, which stays open for writing. Their names are temp names
 // ("tmp_pack_ready_"), which git ignores and gc removes once old: a process that is killed leaves at most
 // TARGET empty files behind, and one that writes a few packs only never starts a pool.
-import { open, unlinkSync } from 'node:fs';
+import { open } from 'node:fs';
 import { promisify } from 'node:util';
-import { closeQuietly, tempPath } from './files.js';
+import { closeQuietly, removeQuietly, tempPath } from './files.js';
 import { createFilesOffThread } from './merge-thread.js';
 
 const openFile = promisify(open);
@@ -111,9 +111,5 @@ export class FreshFiles {
 
 function discard(f: FreshFile): void {
   closeQuietly(f.fd);
-  try {
-    unlinkSync(f.path);
-  } catch {
-    // gone already
-  }
+  removeQuietly(f.path);
 }

@@ -2,9 +2,10 @@
 // result, the index's bytes moved rather than copied, or with the error as data. Files to create are
 // made at once, between the steps of a merge.
 import { parentPort } from 'node:worker_threads';
-import { StoreError } from '../../errors.js';
 import { openSync, unlinkSync } from 'node:fs';
+import { StoreError } from '../../errors.js';
 import { concatenateFiles } from './concat-packs.js';
+import { isNotFound } from './files.js';
 import type { MergeReply, ThreadJob } from './merge-thread.js';
 
 const port = parentPort;
@@ -57,6 +58,6 @@ function removeIfThere(path: string): void {
   try {
     unlinkSync(path);
   } catch (e) {
-    if ((e as { code?: unknown }).code !== 'ENOENT') throw e;
+    if (!isNotFound(e)) throw e;
   }
 }

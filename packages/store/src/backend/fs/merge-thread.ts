@@ -1,8 +1,8 @@
 // The merge thread: one worker thread per process that concatenates packs (concat-packs.ts) for every
 // store the process has open, so that the copy and hashing of merged packs run beside the event loop
 // instead of on it. It also makes the empty files the write path fills (fresh-files.ts) and deletes
-// the packs a merge replaced, each a batch of system calls for one message. It is started at the first merge, does not keep the process alive while idle, and
-// is started again if it dies. Where there can be no thread (a bundle shipped without the module file,
+// the packs a merge replaced, each a batch of system calls for one message. It is started at its
+// first job, does not keep the process alive while idle, and is started again if it dies. Where there can be no thread (a bundle shipped without the module file,
 // or a process whose permissions forbid workers, as the sealed daemon's do), merges run on the event
 // loop as before.
 import { existsSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { StoreError, type StoreErrorCode } from '../../errors.js';
 import type { ConcatDone, ConcatJob } from './concat-packs.js';
 
-/** What the thread is asked: a merge, or empty files to create (open for reading and writing). */
+/** What the thread is asked: a merge, empty files to create (open for reading and writing), or files to delete. */
 export type ThreadJob =
   | { id: number; job: ConcatJob }
   | { id: number; create: { paths: string[]; mode: number } }

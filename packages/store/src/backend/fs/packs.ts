@@ -23,9 +23,9 @@ import { writePack, type PackObject } from '../../git/pack/pack-writer.js';
 import type { RandomAccess } from '../../git/pack/types.js';
 import { toHex } from '../../git/bytes.js';
 import {
-  closeOnPool, closeQuietly, createFileForReadingSync, createFileSync, flushFd, fsyncDir, isNotFound, makeDirsSync, removeQuietly, statOrUndefined, tempPath, writeAllSync, writeNewFile,
+  closeOnPool, closeQuietly, createFileForReadingSync, flushFd, fsyncDir, isNotFound, makeDirsSync, removeQuietly, statOrUndefined, tempPath, writeAllSync, writeNewFile,
 } from './files.js';
-import { FreshFiles, type FreshFile } from './fresh-files.js';
+import { FreshFiles } from './fresh-files.js';
 import { removeFilesOffThread } from './merge-thread.js';
 import { nodeSha1 } from './hash.js';
 import { nodeZlib } from './zlib.js';
@@ -33,6 +33,8 @@ import { nodeZlib } from './zlib.js';
 const PACK_IDX_RE = /^(pack-[0-9a-f]{40})\.idx$/;
 /** The names of the empty files kept ready for writeSmall (fresh-files.ts): temp names to git and gc. */
 export const FRESH_PREFIX = 'tmp_pack_ready_';
+/** A temp file writeSmall fills, open for reading and writing. */
+type TempFile = { path: string; fd: number };
 /** The id being looked up by PackSet.find, as bytes (parsed once for all the packs). */
 const probe = new Uint8Array(20);
 /** Inflated delta bases kept for all the packs of one objects directory. */
@@ -330,8 +332,12 @@ export function checkPackChecksum(path: string, actual: string, trailer: Uint8Ar
  */
 export async function deletePackFiles(pack: PackFile): Promise<void> {
   // On the thread pool, like closing: removing the last name of a file frees its pages or blocks.
-  await unlinkIfThere(pack.path.replace(/\.pack$/, '.idx'));
-  await unlinkIfThere(pack.path);
+  for (const file of filesToDelete(pack)) await unlinkIfThere(file);
+}
+
+/** The files of a pack in the order they are deleted: the index first (see deletePackFiles). */
+function filesToDelete(pack: PackFile): [string, string] {
+  return [pack.path.replace(/\.pack$/, '.idx'), pack.path];
 }
 
 /**
@@ -342,7 +348,7 @@ export async function deletePackFiles(pack: PackFile): Promise<void> {
 export async function deleteReplacedPacks(replaced: readonly PackFile[], kept: PackFile): Promise<number> {
   const gone = replaced.filter((old) => old.name !== kept.name);
   // On the merge thread when there is one: one message instead of two thread-pool round trips a pack.
-  const offThread = removeFilesOffThread(gone.flatMap((old) => [old.path.replace(/\.pack$/, '.idx'), old.path]));
+  const offThread = removeFilesOffThread(gone.flatMap(filesToDelete));
   if (offThread) await offThread;
   else await Promise.all(gone.map((old) => deletePackFiles(old)));
   return gone.length;
@@ -389,7 +395,7 @@ export class PackSet {
   private filter: IdFilter | undefined;
   private misses = 0;
 
-  /** Empty files for writeSmall, made ahead on the thread pool (none until the first writeSmall). */
+  /** Empty files for writeSmall, made ahead off the event loop once it writes often (fresh-files.ts). */
   private readonly fresh: FreshFiles;
 
   constructor(readonly packDir: string, private readonly options: PackSetOptions) {
@@ -490,7 +496,7 @@ export class PackSet {
     for (let pooled = true; ; pooled = false) {
       // Kept open: the pack is read through the descriptor that wrote it (an open saved per batch).
       const pack = this.newFileHolding(written.pack, pooled);
-      let index: FreshFile | undefined;
+      let index: TempFile | undefined;
       try {
         index = this.newFileHolding(written.index, pooled);
         closeSync(index.fd);
@@ -517,7 +523,7 @@ export class PackSet {
    * A temp file holding `data`, open for reading and writing: one of the fresh files when one is ready
    * and `pooled` (fresh-files.ts), else created here. A failed write leaves no file.
    */
-  private newFileHolding(data: Uint8Array, pooled: boolean): FreshFile {
+  private newFileHolding(data: Uint8Array, pooled: boolean): TempFile {
     const fresh = pooled ? this.fresh.take() : undefined;
     if (fresh) {
       try {
@@ -532,7 +538,7 @@ export class PackSet {
     for (let attempt = 0; ; attempt++) {
       const path = tempPath(this.packDir, 'tmp_pack_');
       try {
-        return { path, fd: createFileForReadingSync(path, data, 0o444), made: performance.now() };
+        return { path, fd: createFileForReadingSync(path, data, 0o444) };
       } catch (e) {
         // A repository made by someone else may have no pack directory yet.
         if (!isNotFound(e) || attempt > 0) throw e;
