@@ -117,6 +117,26 @@ test('entry order equals git byte order for any names, astral characters include
   fc.assert(fc.property(entry, entry, (a, b) => Math.sign(compareEntries(a, b)) === bytesOrder(a, b)), { numRuns: 5000 });
 });
 
+test('the entries of a tree are found by name as a Map finds them, in git order or out of it', async () => {
+  const fc = (await import('fast-check')).default;
+  const { compareEntries } = await import('../src/git/tree-codec.js');
+  const { TreeEntryMap } = await import('../src/tree-entries.js');
+  // Names where git's order and plain string order part ways: "a" the directory sorts as "a/", after "a.b".
+  const name = fc.string({ unit: fc.constantFrom('a', 'b', '.', '-', '/', 'é', '\uE000', '😀'), minLength: 1, maxLength: 3 }).filter((n) => !n.includes('/'));
+  const entry = fc.record({ name, mode: fc.constantFrom('100644' as const, '100755' as const, '40000' as const, '160000' as const), id: fc.constant(EMPTY_TREE_ID) });
+  const entries = fc.uniqueArray(entry, { selector: (e) => e.name, maxLength: 40 });
+  fc.assert(fc.property(entries, fc.array(name, { maxLength: 20 }), fc.boolean(), (list, probes, sorted) => {
+    // A tree another tool stored out of order (git fsck calls it unsorted) is still read whole.
+    const ordered = sorted ? [...list].sort(compareEntries) : list;
+    const byName = new Map(ordered.map((e) => [e.name, e]));
+    const map = new TreeEntryMap(ordered);
+    for (const n of [...probes, ...ordered.map((e) => e.name)]) {
+      assert.equal(map.get(n), byName.get(n), n);
+      assert.equal(map.has(n), byName.has(n), n);
+    }
+  }), { numRuns: 2000 });
+});
+
 test('a tree edited commit after commit encodes as the same tree built from scratch', async () => {
   const fc = (await import('fast-check')).default;
   const { Store, memoryBackend } = await import('../src/index.js');

@@ -71,6 +71,37 @@ test('a busy writer gets files made ahead; packs written into them are whole, re
   }
 });
 
+test('files made on the merge thread and closed here draw no warning from Node, batch after batch', async () => {
+  // Node tracks the descriptors a worker opens, warns when one it still counts is opened again and
+  // closes them all when the worker exits: with pack descriptors closed on this thread, that was a
+  // warning on stderr for nearly every file of every batch after the first.
+  const { dir, cleanup } = tempDir();
+  const said: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    said.push(String(chunk));
+    return write(chunk, ...rest);
+  }) as typeof process.stderr.write;
+  try {
+    git(['init', '-q', '--bare', dir]);
+    const packDir = join(dir, 'objects', 'pack');
+    const set = openSet(packDir);
+    for (let i = 0; i < 80; i++) {
+      const objects = batch(`warned ${i}`);
+      set.writeSmall(objects.map((o) => ({ ...o, id: hashBlob(o.body) })));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await set.close();
+    // The thread's stderr reaches this one's through a message: give it the time to arrive.
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(packs(packDir).length === 80, 'every batch written');
+    assert.deepEqual(said.filter((s) => /unmanaged mode|File descriptor/.test(s)), []);
+  } finally {
+    process.stderr.write = write;
+    cleanup();
+  }
+});
+
 test('without the merge thread the files are made on the thread pool, and closing removes what was not taken', async () => {
   const { dir, cleanup } = tempDir();
   try {

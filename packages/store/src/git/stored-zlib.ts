@@ -46,18 +46,29 @@ export function storedZlibLength(n: number): number {
  * straight into one buffer: the framed object is never assembled on its own.
  */
 export function storedZlib(header: string, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(storedZlibLength(header.length + body.length));
+  storedZlibInto(out, 0, header, body);
+  return out;
+}
+
+/**
+ * storedZlib written into `out` at `at`, which must have storedZlibLength(header.length + body.length)
+ * bytes from there; returns where the stream ends. A pack writer puts its entries one after another
+ * this way, with no array of its own for each.
+ */
+export function storedZlibInto(out: Uint8Array, at: number, header: string, body: Uint8Array): number {
   const n = header.length + body.length;
-  const out = new Uint8Array(storedZlibLength(n));
+  const length = storedZlibLength(n);
   // The content first, after the room for the zlib header and the first block header; moved into
   // blocks below only when it needs more than one (objects this is used for never do).
-  const content = out.subarray(7, 7 + n);
+  const content = out.subarray(at + 7, at + 7 + n);
   for (let i = 0; i < header.length; i++) content[i] = header.charCodeAt(i);
   content.set(body, header.length);
   const sum = adler32(content);
   const blocks = Math.max(1, Math.ceil(n / MAX_BLOCK));
   if (blocks > 1) {
     const copy = content.slice();
-    let o = 2;
+    let o = at + 2;
     for (let k = 0, i = 0; k < blocks; k++) {
       const len = Math.min(MAX_BLOCK, n - i);
       o = blockHeader(out, o, k === blocks - 1, len);
@@ -66,16 +77,16 @@ export function storedZlib(header: string, body: Uint8Array): Uint8Array {
       i += len;
     }
   } else {
-    blockHeader(out, 2, true, n);
+    blockHeader(out, at + 2, true, n);
   }
-  out[0] = CMF;
-  out[1] = FLG;
-  const t = out.length - 4;
+  out[at] = CMF;
+  out[at + 1] = FLG;
+  const t = at + length - 4;
   out[t] = sum >>> 24;
   out[t + 1] = (sum >>> 16) & 0xff;
   out[t + 2] = (sum >>> 8) & 0xff;
   out[t + 3] = sum & 0xff;
-  return out;
+  return at + length;
 }
 
 function blockHeader(out: Uint8Array, o: number, final: boolean, len: number): number {

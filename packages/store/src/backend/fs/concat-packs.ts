@@ -50,7 +50,7 @@ export type ConcatDone =
 const READ_CHUNK = 1 << 20;
 
 /**
- * One pack holding every entry of `packs`, installed in `set` (flushed to disk when `fsync`); or, when
+ * One pack holding every entry of `packs` (packs of `set`), installed in `set` (flushed to disk when `fsync`); or, when
  * they cannot be concatenated, the reason (nothing written). The work runs on the merge thread unless
  * `thread` is false or there is none.
  */
@@ -71,7 +71,7 @@ export async function concatenatePacks(
     throw e;
   }
   if (!('checksum' in result)) return result;
-  const pack = await set.installFiles(`pack-${result.checksum}`, job.tmpPack, job.tmpIdx, result.index, fsync);
+  const pack = await set.installFiles(`pack-${result.checksum}`, job.tmpPack, job.tmpIdx, result.index, fsync, true);
   return { pack, count: result.count };
 }
 

@@ -83,7 +83,10 @@ function hasMain(): boolean {
 function start(): Worker | undefined {
   let thread: Worker;
   try {
-    thread = new Worker(MAIN, { name: 'nymote pack merges' });
+    // The files the thread makes are handed to this one, which writes and closes them: untracked, so
+    // that Node neither warns when the thread's next file reuses a number closed here nor closes
+    // them (packs this thread reads through) should the thread exit.
+    thread = new Worker(MAIN, { name: 'nymote pack merges', trackUnmanagedFds: false });
   } catch {
     // ERR_ACCESS_DENIED under the permission model without --allow-worker: never ask again.
     available = false;

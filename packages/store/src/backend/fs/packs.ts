@@ -610,9 +610,12 @@ export class PackSet {
 
   /**
    * Moves a complete temp pack and its temp index (whose bytes are `indexBytes`) into place as `name`;
-   * the temp files are gone either way. A merge written by the merge thread comes in this way.
+   * the temp files are gone either way. A merge written by the merge thread comes in this way, with
+   * `merged`: its objects are those of packs of this set, which the id filter holds already.
    */
-  async installFiles(name: string, tmpPack: string, tmpIdx: string, indexBytes: Uint8Array, fsync: boolean): Promise<PackFile> {
+  async installFiles(
+    name: string, tmpPack: string, tmpIdx: string, indexBytes: Uint8Array, fsync: boolean, merged = false,
+  ): Promise<PackFile> {
     const existing = this.packs.find((p) => p.name === name);
     if (existing) {
       // The very same objects in the same order were packed before.
@@ -630,7 +633,7 @@ export class PackSet {
       throw e;
     }
     if (fsync) await fsyncDir(this.packDir);
-    const pack = this.packs.find((p) => p.name === name) ?? this.open(name, indexBytes);
+    const pack = this.packs.find((p) => p.name === name) ?? this.open(name, indexBytes, undefined, undefined, merged);
     if (!pack) throw new Error(`${base}.pack: written but could not be opened`);
     return pack;
   }
@@ -644,7 +647,7 @@ export class PackSet {
   }
 
   /** Opens `name` and puts it first in the list, or returns undefined (saying why, once) if it cannot. */
-  private open(name: string, indexBytes?: Uint8Array, writtenSize?: number, writtenFd?: number): PackFile | undefined {
+  private open(name: string, indexBytes?: Uint8Array, writtenSize?: number, writtenFd?: number, merged = false): PackFile | undefined {
     const idxPath = join(this.packDir, `${name}.idx`);
     const packPath = join(this.packDir, `${name}.pack`);
     let fd: number | undefined = writtenFd;
@@ -667,7 +670,9 @@ export class PackSet {
       });
       const pack = new PackFile(name, packPath, index, reader);
       this.packs.unshift(pack);
-      this.filterAdd(pack);
+      // A merge's ids are in the filter since their packs joined the set: adding them again, on every
+      // merge, only filled it towards a rebuild.
+      if (!merged) this.filterAdd(pack);
       this.bad.delete(name);
       return pack;
     } catch (e) {

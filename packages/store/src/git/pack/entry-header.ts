@@ -69,10 +69,17 @@ export function parseEntryHeader(buf: Uint8Array, start: number, offset: number,
   return { code, size, length: p - start, baseOffset, baseId };
 }
 
+/** The most bytes an entry header takes: type and size, then an OFS_DELTA's distance or a REF_DELTA's id. */
+export const MAX_ENTRY_HEADER_BYTES = 10 + 10 + 20;
+
 /** Encodes an entry header; `distance` is an OFS_DELTA's, `baseId` a REF_DELTA's. */
 export function encodeEntryHeader(code: number, size: number, distance = 0, baseId?: ObjectId): Uint8Array {
-  const out = new Uint8Array(10 + 10 + 20);
-  let p = 0;
+  const out = new Uint8Array(MAX_ENTRY_HEADER_BYTES);
+  return out.subarray(0, encodeEntryHeaderInto(out, 0, code, size, distance, baseId));
+}
+
+/** encodeEntryHeader written into `out` at `p` (MAX_ENTRY_HEADER_BYTES of room); returns where it ends. */
+export function encodeEntryHeaderInto(out: Uint8Array, p: number, code: number, size: number, distance = 0, baseId?: ObjectId): number {
   let rest = Math.floor(size / 16);
   out[p++] = (code << 4) | (size % 16) | (rest > 0 ? 0x80 : 0);
   while (rest > 0) {
@@ -82,19 +89,20 @@ export function encodeEntryHeader(code: number, size: number, distance = 0, base
   }
   if (code === OFS_DELTA) {
     if (!(distance > 0)) throw new RangeError(`OFS_DELTA distance ${distance}: the base must come first`);
-    // Emit the last group first, then work upward.
-    const groups: number[] = [distance % 128];
-    let d = Math.floor(distance / 128);
-    while (d > 0) {
+    // The groups come out last first: count them, then fill them in from the end.
+    let groups = 1;
+    for (let d = Math.floor(distance / 128); d > 0; d = Math.floor((d - 1) / 128)) groups++;
+    let q = p + groups - 1;
+    out[q--] = distance % 128;
+    for (let d = Math.floor(distance / 128); d > 0; d = Math.floor(d / 128)) {
       d -= 1;
-      groups.push(0x80 | (d % 128));
-      d = Math.floor(d / 128);
+      out[q--] = 0x80 | (d % 128);
     }
-    for (let i = groups.length - 1; i >= 0; i--) out[p++] = groups[i]!;
+    p += groups;
   } else if (code === REF_DELTA) {
     if (baseId === undefined) throw new RangeError('REF_DELTA needs its base id');
     hexInto(baseId, out, p);
     p += 20;
   }
-  return out.subarray(0, p);
+  return p;
 }

@@ -4,13 +4,13 @@
  */
 import { createDelta, DeltaIndex, editDelta, similarityKey } from './delta.js';
 import { encodePackIndex, type PackIndexEntry } from './pack-index.js';
-import { CODE_BY_TYPE, HEADER_BYTES, OFS_DELTA, encodeEntryHeader } from './entry-header.js';
+import { CODE_BY_TYPE, HEADER_BYTES, MAX_ENTRY_HEADER_BYTES, OFS_DELTA, encodeEntryHeaderInto } from './entry-header.js';
 import { PACK_SIGNATURE, TRAILER_BYTES } from './pack-reader.js';
 import type { Zlib } from './types.js';
 import { fromHex } from '../bytes.js';
 import type { ObjectId } from '../id.js';
 import { hashObject, type ObjectType, type RawObject, type Sha1 } from '../object.js';
-import { storedZlib } from '../stored-zlib.js';
+import { storedZlibInto, storedZlibLength } from '../stored-zlib.js';
 
 export interface PackObject extends RawObject {
   /**
@@ -71,6 +71,15 @@ interface Unique {
 /** Objects smaller than this are stored whole: a delta could save a few bytes, and costs a base lookup on every read. */
 const MIN_DELTA_TARGET = 64;
 const PROGRESS_EVERY = 1024;
+/** The pack buffer starts at most this big, and doubles as needed: a large import compresses well below its objects' size. */
+const FIRST_BUFFER_BYTES = 1 << 20;
+
+/** What a pack of `uniques` takes stored whole (headers, zlib framing, the trailer): deltas and compression mostly make it smaller. */
+function estimatePackBytes(uniques: readonly Unique[]): number {
+  let bytes = HEADER_BYTES + TRAILER_BYTES;
+  for (const u of uniques) bytes += MAX_ENTRY_HEADER_BYTES + storedZlibLength(u.body.length);
+  return bytes;
+}
 
 export function writePack(objects: readonly PackObject[], options: WritePackOptions): WrittenPack {
   const { zlib, sha1, onProgress } = options;
@@ -89,33 +98,41 @@ export function writePack(objects: readonly PackObject[], options: WritePackOpti
   const n = uniques.length;
   const plan = options.deltas ? planDeltas(uniques, options) : options.successive ? planSuccessive(uniques) : undefined;
 
-  const parts: Uint8Array[] = [];
-  const header = new Uint8Array(HEADER_BYTES);
-  header.set(PACK_SIGNATURE);
-  const view = new DataView(header.buffer);
+  // Entries are written one after another into one buffer (grown by doubling): no array per entry
+  // for its header and zlib stream, then a copy of all of them into the pack.
+  let out = new Uint8Array(Math.min(FIRST_BUFFER_BYTES, estimatePackBytes(uniques)));
+  const room = (extra: number): void => {
+    if (offset + extra <= out.length) return;
+    const bigger = new Uint8Array(Math.max(2 * out.length, offset + extra));
+    bigger.set(out.subarray(0, offset));
+    out = bigger;
+  };
+  out.set(PACK_SIGNATURE);
+  const view = new DataView(out.buffer, out.byteOffset, HEADER_BYTES);
   view.setUint32(4, 2);
   view.setUint32(8, n);
-  parts.push(header);
   let offset = HEADER_BYTES;
   const offsets = new Float64Array(n).fill(-1);
   const entries: PackIndexEntry[] = [];
   const emit = (u: number): void => {
     const obj = uniques[u]!;
     const base = plan ? plan.base[u]! : -1;
-    let head: Uint8Array;
-    let data: Uint8Array;
-    if (base >= 0) {
-      data = plan!.delta[u]!;
-      head = encodeEntryHeader(OFS_DELTA, data.length, offset - offsets[base]!);
+    const data = base >= 0 ? plan!.delta[u]! : obj.body;
+    const deflated = data.length < storeBelow ? undefined : zlib.deflate(data, options.level);
+    room(MAX_ENTRY_HEADER_BYTES + (deflated ? deflated.length : storedZlibLength(data.length)));
+    const start = offset;
+    let p = base >= 0
+      ? encodeEntryHeaderInto(out, start, OFS_DELTA, data.length, start - offsets[base]!)
+      : encodeEntryHeaderInto(out, start, CODE_BY_TYPE[obj.type], data.length);
+    if (deflated) {
+      out.set(deflated, p);
+      p += deflated.length;
     } else {
-      data = obj.body;
-      head = encodeEntryHeader(CODE_BY_TYPE[obj.type], data.length);
+      p = storedZlibInto(out, p, '', data);
     }
-    const packed = data.length < storeBelow ? storedZlib('', data) : zlib.deflate(data, options.level);
-    entries.push({ id: obj.id, offset, crc32: zlib.crc32(packed, zlib.crc32(head)) });
-    offsets[u] = offset;
-    parts.push(head, packed);
-    offset += head.length + packed.length;
+    entries.push({ id: obj.id, offset: start, crc32: zlib.crc32(out.subarray(start, p)) });
+    offsets[u] = start;
+    offset = p;
     if (plan) plan.delta[u] = undefined; // let memory go as we write
     if (onProgress && entries.length % PROGRESS_EVERY === 0) onProgress(entries.length, n, 'writing');
   };
@@ -127,15 +144,11 @@ export function writePack(objects: readonly PackObject[], options: WritePackOpti
   }
   onProgress?.(n, n, 'writing');
 
-  const pack = new Uint8Array(offset + TRAILER_BYTES);
-  let at = 0;
-  for (const p of parts) {
-    pack.set(p, at);
-    at += p.length;
-  }
-  const checksum = sha1(pack.subarray(0, offset));
+  room(TRAILER_BYTES);
+  const checksum = sha1(out.subarray(0, offset));
   const trailer = fromHex(checksum);
-  pack.set(trailer, offset);
+  out.set(trailer, offset);
+  const pack = out.subarray(0, offset + TRAILER_BYTES);
   return { pack, index: encodePackIndex(entries, trailer, sha1), ids, checksum };
 }
 
