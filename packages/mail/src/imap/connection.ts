@@ -14,6 +14,8 @@ import { CommandError, Session, type SessionServices } from './session.js';
 const ANY = new Set(['CAPABILITY', 'NOOP', 'LOGOUT', 'ID']);
 const NOT_AUTHENTICATED = new Set(['STARTTLS', 'LOGIN', 'AUTHENTICATE']);
 const SELECTED = new Set(['CHECK', 'CLOSE', 'UNSELECT', 'EXPUNGE', 'SEARCH', 'FETCH', 'STORE', 'COPY', 'MOVE']);
+/** Held responses past this many bytes are sent before the command is done. */
+const FLUSH_BYTES = 256 * 1024;
 /** Commands on the selected mailbox's messages: they see what others did before they run. */
 const MESSAGE_COMMANDS = new Set(['FETCH', 'STORE', 'SEARCH', 'COPY', 'MOVE', 'EXPUNGE']);
 /** Commands with message sequence numbers: EXPUNGE responses must wait (RFC 3501 7.4.1). */
@@ -48,6 +50,13 @@ export class Connection {
   /** The tag of an AUTHENTICATE waiting for the client's response line. */
   private authenticating: string | undefined;
   private ended = false;
+  /**
+   * Responses held while a command runs, sent as one write when it is done (or when they grow past
+   * FLUSH_BYTES): a STORE's answer is its FETCH and tagged lines plus the FETCH of what other sessions
+   * changed, and a write to the socket for each line cost more than the line.
+   */
+  private held: Buffer[] | undefined;
+  private heldBytes = 0;
 
   constructor(socket: ClientStream, private readonly options: ConnectionOptions) {
     this.socket = socket;
@@ -65,8 +74,8 @@ export class Connection {
 
   private attach(socket: ClientStream): void {
     // Responses are small writes that the client waits for: Nagle's algorithm would hold each
-    // one back until the previous was acknowledged (40 ms with delayed ACKs). The pump corks the
-    // socket instead, so one command's responses leave in one segment.
+    // one back until the previous was acknowledged (40 ms with delayed ACKs). The pump holds them
+    // instead (see held), so one command's responses leave in one segment.
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => {
       this.reader.push(chunk);
@@ -82,17 +91,29 @@ export class Connection {
 
   private write(bytes: Buffer): void {
     if (this.ended || bytes.length === 0) return;
-    const socket = this.socket;
-    socket.write(bytes);
-    // A long answer (FETCH of many bodies) goes out as it is made, not all at the end.
-    if (socket.writableCorked && socket.writableLength > 256 * 1024) {
-      socket.uncork();
-      socket.cork();
+    if (!this.held) {
+      this.socket.write(bytes);
+      return;
     }
+    this.held.push(bytes);
+    this.heldBytes += bytes.length;
+    // A long answer (FETCH of many bodies) goes out as it is made, not all at the end.
+    if (this.heldBytes > FLUSH_BYTES) this.flush();
+  }
+
+  /** Sends what is held, in one write. */
+  private flush(): void {
+    const held = this.held;
+    if (!held || held.length === 0) return;
+    this.held = [];
+    this.heldBytes = 0;
+    if (!this.ended) this.socket.write(held.length === 1 ? held[0]! : Buffer.concat(held));
   }
 
   private end(): void {
     if (this.ended) return;
+    // The last answers (BYE, LOGOUT's OK) leave before the end.
+    if (this.socket.writable) this.flush();
     this.ended = true;
     this.session.close();
     this.socket.end();
@@ -103,8 +124,7 @@ export class Connection {
   private async pump(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
-    const socket = this.socket;
-    socket.cork();
+    this.held = [];
     try {
       while (!this.ended) {
         const event = this.reader.next();
@@ -129,7 +149,8 @@ export class Connection {
       this.end();
     } finally {
       this.busy = false;
-      socket.uncork();
+      this.flush();
+      this.held = undefined;
     }
   }
 
@@ -252,6 +273,8 @@ export class Connection {
     if (!tls) throw new CommandError('NO', 'TLS is not configured on this server');
     if (isSecure(this.socket)) throw new CommandError('BAD', 'TLS is already on');
     this.write(tagged(c.tag, 'OK', 'Begin TLS negotiation now'));
+    // The answer goes out in the clear, before the handshake; what follows is held for the TLS socket.
+    this.flush();
     // Anything pipelined after STARTTLS was sent in the clear: drop it (RFC 3501 6.2.1, CVE-2011-0411).
     this.reader.discardBuffered();
     const plain = this.socket;
