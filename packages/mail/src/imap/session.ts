@@ -139,7 +139,7 @@ export class Session {
     this.selected = undefined;
     if (this.state === 'selected') this.state = 'authenticated';
     const head = await this.store.head();
-    const view = await this.store.view(name, await this.store.treeAt(head));
+    const view = await this.store.viewAt(name, head);
     this.seenHead = head;
     const sel = new Selected(view.meta.name, readOnly, view);
     // RFC 3501 6.3.1/6.3.2: SELECT takes the messages no session has taken, EXAMINE only shows them.
@@ -169,7 +169,7 @@ export class Session {
       let next: MailboxView;
       const head = options.at ?? (await this.store.head());
       try {
-        next = await this.store.view(sel.name, await this.store.treeAt(head));
+        next = await this.store.viewAt(sel.name, head);
         this.seenHead = head;
       } catch (e) {
         if (!isMailError(e, 'NONEXISTENT')) throw e;

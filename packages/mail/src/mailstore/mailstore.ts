@@ -86,6 +86,8 @@ export class Mailstore {
   private readonly views = new Map<string, MailboxView>();
   /** The view of each mailbox being loaded, and of which tree. */
   private readonly loading = new Map<string, { treeId: string; view: Promise<MailboxView> }>();
+  /** The view viewAt() last gave of each mailbox, with the commit it was read at. */
+  private readonly viewsAt = new Map<string, { head: string; view: MailboxView }>();
   /** Writes asked for and not yet landed, for settled(). */
   private readonly writing = new Set<Promise<void>>();
   /** Which messages no IMAP session has taken as \Recent yet (this process only). */
@@ -156,6 +158,20 @@ export class Mailstore {
     } finally {
       if (this.loading.get(box)?.view === view) this.loading.delete(box);
     }
+  }
+
+  /**
+   * The snapshot of a mailbox at commit `head` of the user's branch (view() on its tree). Every session
+   * on a mailbox asks for it after each commit, and a commit's mailbox never changes: the answer to the
+   * first is the answer to the others, without walking the tree again.
+   */
+  async viewAt(name: string, head: string | undefined): Promise<MailboxView> {
+    const box = canonicalName(name);
+    const last = head === undefined ? undefined : this.viewsAt.get(box);
+    if (last !== undefined && last.head === head) return last.view;
+    const view = await this.view(box, await this.treeAt(head));
+    if (head !== undefined) this.viewsAt.set(box, { head, view });
+    return view;
   }
 
   /** The bytes of a message, by the blob id its entry names. */
