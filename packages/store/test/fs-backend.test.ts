@@ -275,6 +275,35 @@ test('refs: pack-refs --all, symbolic refs, loose over packed, list order', asyn
   });
 });
 
+test('compareAndSwap: a ref this process wrote and someone else moved since is read again under the lock', async () => {
+  // The next update of a ref this process wrote trusts what it wrote while the file is the one it
+  // wrote: git's update (another file renamed over it), a rewrite in place, packing and deletion are
+  // each seen.
+  await withRepo(async (b, dir) => {
+    const { commits } = await writeHistory(b, 3);
+    const [c0, c1, c2] = commits as [string, string, string];
+    const main = join(dir, 'refs', 'heads', 'main');
+    assert.equal(await b.refs.compareAndSwap('refs/heads/main', c2, c1), true);
+    git(['update-ref', 'refs/heads/main', c0], { cwd: dir });
+    assert.equal(await b.refs.compareAndSwap('refs/heads/main', c1, c2), false, 'git moved it to c0');
+    assert.equal(await b.refs.compareAndSwap('refs/heads/main', c0, c2), true);
+    await sleep(20); // a later mtime than the write above, on file systems with coarse timestamps
+    writeFileSync(main, `${c1}\n`); // same size, same file
+    assert.equal(await b.refs.compareAndSwap('refs/heads/main', c2, c0), false, 'rewritten in place to c1');
+    assert.equal(await b.refs.compareAndSwap('refs/heads/main', c1, c0), true);
+    git(['pack-refs', '--all'], { cwd: dir });
+    git(['update-ref', 'refs/heads/main', c2], { cwd: dir });
+    git(['pack-refs', '--all'], { cwd: dir });
+    assert.ok(!existsSync(main));
+    assert.equal(await b.refs.compareAndSwap('refs/heads/main', c0, c1), false, 'packed at c2');
+    assert.equal(await b.refs.compareAndSwap('refs/heads/main', c2, c1), true);
+    git(['update-ref', '-d', 'refs/heads/main'], { cwd: dir });
+    assert.equal(await b.refs.compareAndSwap('refs/heads/main', c1, c0), false, 'deleted');
+    assert.equal(await b.refs.compareAndSwap('refs/heads/main', undefined, c0), true);
+    assert.equal(git(['rev-parse', 'refs/heads/main'], { cwd: dir }).trim(), c0);
+  });
+});
+
 test('compareAndSwap: wrong expectations change nothing; deleting a packed ref; bad names', async () => {
   await withRepo(async (b, dir) => {
     const { commits } = await writeHistory(b, 2);

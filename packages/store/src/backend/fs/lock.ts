@@ -134,9 +134,10 @@ export class LockFile {
 
   /**
    * Writes `data` as the new content of the target and renames the lock over it. The lock is released
-   * either way. With fsync, data and rename are on disk before this resolves.
+   * either way. With fsync, data and rename are on disk before this resolves. Returns the file as it
+   * was once written (its inode, size and mtime: what the target is while nobody replaces it).
    */
-  async commit(data: string | Uint8Array): Promise<void> {
+  async commit(data: string | Uint8Array): Promise<Stats> {
     if (this.done) throw new Error(`lock ${this.path} was already released`);
     this.done = true;
     try {
@@ -152,7 +153,8 @@ export class LockFile {
     }
     // Someone may have judged our lock stale and moved it (only possible if we held it for staleMs):
     // publishing now could overwrite a newer value, so refuse instead.
-    if (!this.stillOurs()) {
+    const written = this.ours();
+    if (!written) {
       throw new StoreError('lock-timeout', `lock ${this.path} was taken over by another process while held`, { lock: this.path });
     }
     const kept = this.spares?.keep(this.target);
@@ -165,6 +167,7 @@ export class LockFile {
     }
     if (kept !== undefined) this.spares!.retired(kept);
     if (this.options.fsync) await fsyncDir(dirname(this.target));
+    return written;
   }
 
   /** Gives the lock up without changing the target. Safe to call after commit (then it does nothing). */
@@ -189,16 +192,18 @@ export class LockFile {
     }
   }
 
-  private stillOurs(): boolean {
+  /** The lock file's stat while it is still the file we took, else undefined. */
+  private ours(): Stats | undefined {
     try {
-      return statSync(this.path).ino === this.ino;
+      const st = statSync(this.path);
+      return st.ino === this.ino ? st : undefined;
     } catch {
-      return false;
+      return undefined;
     }
   }
 
   private unlinkIfOurs(): void {
-    if (this.stillOurs()) removeQuietly(this.path);
+    if (this.ours()) removeQuietly(this.path);
   }
 }
 

@@ -30,6 +30,13 @@ export class FsRefs implements RefStore {
   private readonly lockOptions: LockOptions;
   /** Files the refs held before their last updates, for the next locks (ref-spares.ts). */
   private readonly spares: SparePools;
+  /**
+   * What this process last wrote to each loose ref, and the file it wrote (inode, size, mtime). A ref
+   * file that is still that file holds that value: the next update checks so with one stat under its
+   * lock, where reading the file took an open, a read and a close. Anyone else's write (git's too)
+   * renames another file over it, or removes it.
+   */
+  private readonly written = new Map<string, { id: ObjectId; ino: number; size: number; mtimeMs: number }>();
 
   constructor(readonly dir: string, options: ResolvedOptions) {
     this.lockOptions = {
@@ -134,19 +141,22 @@ export class FsRefs implements RefStore {
     let changed = false;
     try {
       // Read under the lock: this is the value nobody else can change until we release it.
-      const current = this.readDirectEntry(name);
+      const current = this.readLockedEntry(name);
       if (current !== undefined && 'symbolic' in current) return current;
       old = current?.id;
       if (old !== expected) return false;
       if (old === next) return true;
       if (next !== undefined) {
         try {
-          await lock.commit(`${next}\n`);
+          const st = await lock.commit(`${next}\n`);
+          this.written.set(name, { id: next, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
         } catch (e) {
+          this.written.delete(name);
           if (errnoCode(e) === 'EISDIR') throw conflict(name, 'refs exist below it', e);
           throw e;
         }
       } else {
+        this.written.delete(name);
         await this.deleteLocked(name);
       }
       changed = true;
@@ -187,6 +197,7 @@ export class FsRefs implements RefStore {
   close(): void {
     this.watcher.stop();
     this.spares.clear();
+    this.written.clear();
   }
 
   /**
@@ -256,6 +267,17 @@ export class FsRefs implements RefStore {
     }
     // No fsync for the removals: a loose file that comes back after a power loss holds the packed value.
     return removed;
+  }
+
+  /** readDirectEntry under the ref's lock: what this process wrote, when the file is still the one it wrote. */
+  private readLockedEntry(name: string): LooseRef | undefined {
+    const w = this.written.get(name);
+    if (w !== undefined) {
+      const st = statOrUndefined(join(this.dir, name));
+      if (st !== undefined && st.ino === w.ino && st.size === w.size && st.mtimeMs === w.mtimeMs) return { id: w.id };
+      this.written.delete(name);
+    }
+    return this.readDirectEntry(name);
   }
 
   private readDirectEntry(name: string): LooseRef | undefined {
