@@ -52,6 +52,20 @@ const MAIL_ERROR_CODES: Record<string, string> = { NONEXISTENT: 'NONEXISTENT', A
  * snapshot of it the client knows, and the extensions it enabled. Commands are carried out by the
  * handlers in ./commands; this class holds what they share.
  */
+/**
+ * The last FETCH FLAGS line made for each flag list of a message record (views share the record, and
+ * its list, between sessions): every session on a mailbox reports each change with the same bytes.
+ */
+const flagLines = new WeakMap<readonly string[], { seq: number; uid: number; modseq: number | undefined; line: Buffer }>();
+
+function sharedFlagsLine(seq: number, uid: number, flags: readonly string[], modseq: number | undefined): Buffer {
+  const last = flagLines.get(flags);
+  if (last !== undefined && last.seq === seq && last.uid === uid && last.modseq === modseq) return last.line;
+  const line = flagsFetchResponse(seq, uid, flags, modseq);
+  flagLines.set(flags, { seq, uid, modseq, line });
+  return line;
+}
+
 export class Session {
   state: State = 'not-authenticated';
   user: string | undefined;
@@ -213,7 +227,8 @@ export class Session {
       const seq = view.seqOf(f.uid);
       if (seq === 0) continue;
       const flags = this.selected?.recent.has(f.uid) ? [...f.flags, '\\Recent'] : f.flags;
-      this.send(flagsFetchResponse(seq, f.uid, flags, this.condstore || this.qresync ? f.modseq : undefined));
+      const modseq = this.condstore || this.qresync ? f.modseq : undefined;
+      this.send(flags === f.flags ? sharedFlagsLine(seq, f.uid, flags, modseq) : flagsFetchResponse(seq, f.uid, flags, modseq));
     }
   }
 

@@ -14,6 +14,8 @@ export interface MessageEntry extends MessageMeta {
 interface Step {
   from: number;
   touched: ReadonlySet<number>;
+  /** `touched` ascending, made by the first session that asks (every session on the mailbox asks). */
+  sorted?: readonly number[];
 }
 
 /** Loads a view remembers: a session further behind than this compares every message once. */
@@ -49,11 +51,14 @@ export class MailboxView {
    * it changed; a session comparing the view its client knows with the newest one uses those names,
    * so one diff per change serves every session, whatever the size of the mailbox.
    */
-  changedSince(known: MailboxView): number[] | undefined {
+  changedSince(known: MailboxView): readonly number[] | undefined {
     if (known === this) return [];
     for (let i = this.steps.length - 1; i >= 0; i--) {
       if (this.steps[i]!.from !== known.lineage) continue;
-      if (i === this.steps.length - 1) return [...this.steps[i]!.touched].sort((a, b) => a - b);
+      if (i === this.steps.length - 1) {
+        const step = this.steps[i]!;
+        return (step.sorted ??= [...step.touched].sort((a, b) => a - b));
+      }
       const uids = new Set<number>();
       for (let j = i; j < this.steps.length; j++) for (const uid of this.steps[j]!.touched) uids.add(uid);
       return [...uids].sort((a, b) => a - b);
