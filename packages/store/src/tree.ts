@@ -61,6 +61,13 @@ interface Written {
  */
 export class TreePrimes {
   private readonly byPath = new Map<string, Written>();
+  /**
+   * Where the trees of these writes that are a stored tree with ids written over get their bytes: one
+   * buffer for many, where an array each was most of the cost of encoding them (each commit of a group
+   * rewrites the directories on its path). Only the last at each path outlives the writes: apply()
+   * gives it bytes of its own, so that the cache holds no part of the shared buffer.
+   */
+  readonly bytes = new ByteArena();
 
   add(w: Written): void {
     this.byPath.set(w.path, w);
@@ -68,8 +75,37 @@ export class TreePrimes {
 
   /** Records the last tree written at each path in `objects`' tree cache. */
   apply(objects: Objects): void {
-    for (const w of this.byPath.values()) objects.primeTree(w.id, w.entries, w.encoded);
+    for (const w of this.byPath.values()) {
+      const { body, idAt } = w.encoded;
+      const own = body.byteLength === body.buffer.byteLength ? w.encoded : { body: body.slice(), idAt };
+      objects.primeTree(w.id, w.entries, own);
+    }
     this.byPath.clear();
+  }
+}
+
+/** Bytes of this size hold the copies a ByteArena makes, one buffer after another. */
+const ARENA_BYTES = 64 << 10;
+
+/**
+ * Copies of small byte arrays carved out of larger buffers, never reused: a copy stays valid for as long
+ * as anyone holds it (and with it the buffer it is in).
+ */
+export class ByteArena {
+  private buffer = new Uint8Array(0);
+  private used = 0;
+
+  copy(bytes: Uint8Array): Uint8Array {
+    const n = bytes.length;
+    if (n > ARENA_BYTES >>> 2) return bytes.slice();
+    if (this.used + n > this.buffer.length) {
+      this.buffer = new Uint8Array(ARENA_BYTES);
+      this.used = 0;
+    }
+    const out = this.buffer.subarray(this.used, this.used + n);
+    out.set(bytes);
+    this.used += n;
+    return out;
   }
 }
 
@@ -406,7 +442,7 @@ export class Tree {
   async write(options: { cache?: boolean; stage?: Staged[]; primes?: TreePrimes } = {}): Promise<ObjectId> {
     const batch: Staged[] = [];
     const written: Written[] = [];
-    const rootId = this.encodeDir(this.root, batch, written, '')!;
+    const rootId = this.encodeDir(this.root, batch, written, '', options.primes?.bytes)!;
     if (options.stage) {
       // The caller stores them (with more objects, in one batch); readable meanwhile through the cache.
       this.objects.stage(batch);
@@ -441,7 +477,7 @@ export class Tree {
    * Synchronous: everything it reads is in memory, and a promise per entry and directory (an await
    * each) only added allocations and microtask turns to every commit.
    */
-  private encodeDir(dir: DirNode, batch: Staged[], written: Written[], path: string): ObjectId | undefined {
+  private encodeDir(dir: DirNode, batch: Staged[], written: Written[], path: string, arena?: ByteArena): ObjectId | undefined {
     if (dir.id !== undefined) return dir.id;
     const entries: TreeEntry[] = [];
     const blobs: Written['blobs'] = [];
@@ -453,7 +489,7 @@ export class Tree {
         blobs.push({ name, node: n, id });
         return { name, mode: n.mode, id };
       }
-      const id = this.encodeDir(n, batch, written, joinKey(path, name));
+      const id = this.encodeDir(n, batch, written, joinKey(path, name), arena);
       return id === undefined ? undefined : { name, mode: '40000', id };
     };
     const stored = entryList(dir.stored);
@@ -464,7 +500,7 @@ export class Tree {
       const before = dir.stored instanceof TreeEntryMap ? dir.stored.encoded : undefined;
       // When no entry goes and none changes its mode, the bytes are those of the stored tree (one this
       // process wrote) with the changed ids written over: no encoding of every name again.
-      let patched: Uint8Array | undefined = before?.body.slice();
+      let patched: Uint8Array | undefined = before && (arena ? arena.copy(before.body) : before.body.slice());
       for (let i = 0; i < stored.length; i++) {
         const e = stored[i]!;
         const n = dir.overrides.get(e.name);

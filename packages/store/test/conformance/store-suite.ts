@@ -85,6 +85,28 @@ export function storeSuite(f: BackendFactory): void {
         assert.equal(results[39]!.head, await s.head());
       }));
 
+    test('a directory whose values every write of a group replaces holds, at each commit, the values of that write and those before it', () =>
+      withStore(f, async (s) => {
+        // Replacing values keeps a directory's names and modes: its next version is the last one's bytes
+        // with ids written over (see Tree's encoding), once per write of every group.
+        const values = Array.from({ length: 20 }, () => 'v0');
+        await s.update(async (t) => {
+          for (let k = 0; k < 20; k++) await t.set(`d/${k}`, values[k]!);
+        }, { message: 'start' });
+        const expected = new Map<string, string[]>();
+        for (let round = 0; round < 6; round++) {
+          const results = await Promise.all(Array.from({ length: 8 }, (_, i) => s.update((t) => t.set(`d/${(round * 8 + i) % 20}`, `v${round}.${i}`), { message: `r${round} w${i}` })));
+          results.forEach((r, i) => {
+            values[(round * 8 + i) % 20] = `v${round}.${i}`;
+            expected.set(r.commit!, [...values]);
+          });
+        }
+        assert.equal(expected.size, 48);
+        for (const [commit, want] of expected) {
+          for (let k = 0; k < 20; k++) assert.equal(text(await s.get(`d/${k}`, { commit })), want[k], `d/${k} at ${commit}`);
+        }
+      }));
+
     test('writes asked for in separate callbacks of one turn of the event loop (requests read from several connections) land as one group', () =>
       withStore(f, async (s) => {
         await s.set('first', '1');
