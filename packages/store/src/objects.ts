@@ -105,9 +105,10 @@ export class Objects {
    * commit read what changed (an IMAP session refreshing its mailbox after a flag change reads the
    * message's record), and would otherwise fetch it back from the pack just written.
    */
-  primeBlob(id: ObjectId, body: Uint8Array): void {
-    // A copy: `body` is the caller's array (Tree.set keeps it), which the caller may reuse once written.
-    if (body.length <= PRIMED_BLOB_BYTES && !this.blobs.has(id)) this.blobs.set(id, body.slice());
+  primeBlob(id: ObjectId, body: Uint8Array, own = false): void {
+    // A copy unless `own` (bytes nobody else holds): `body` is the caller's array (Tree.set keeps it),
+    // which the caller may reuse once written.
+    if (body.length <= PRIMED_BLOB_BYTES && !this.blobs.has(id)) this.blobs.set(id, own ? body : body.slice());
   }
 
   /** Records a commit this process has just written: the next write on its branch starts by reading it. */

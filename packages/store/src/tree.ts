@@ -25,6 +25,8 @@ interface BlobNode {
   t: 'blob';
   mode: TreeMode;
   bytes: Uint8Array;
+  /** The bytes were made here (a string value encoded): nobody else holds them. */
+  own: boolean;
 }
 
 /**
@@ -403,7 +405,7 @@ export class Tree {
       }
     }
     const mode = existing && existing.t !== 'dir' && !isTreeMode(existing.mode) && existing.mode !== '160000' ? existing.mode : '100644';
-    parent.overrides.set(name, { t: 'blob', mode, bytes });
+    parent.overrides.set(name, { t: 'blob', mode, bytes, own: typeof value === 'string' });
     for (const d of chain) d.id = undefined;
   }
 
@@ -458,7 +460,7 @@ export class Tree {
       // way, so this is safe even in a directory another view shares.
       for (const b of w.blobs) {
         if (w.dir.overrides.get(b.name) === b.node) w.dir.overrides.set(b.name, { t: 'stored', mode: b.node.mode, id: b.id });
-        if (cache) this.objects.primeBlob(b.id, b.node.bytes);
+        if (cache) this.objects.primeBlob(b.id, b.node.bytes, b.node.own);
       }
       if (!cache) continue;
       if (options.primes) options.primes.add(w);

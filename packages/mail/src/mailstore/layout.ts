@@ -91,11 +91,14 @@ export function parseMessagePath(rel: string): { uid: number; kind: 'raw' | 'rec
   return { uid, kind: m[4] === 'eml' ? 'raw' : 'record' };
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export function encodeJson(value: unknown): Uint8Array {
-  return encoder.encode(`${JSON.stringify(value)}\n`);
+/**
+ * A record as stored: JSON and a newline. Text, which the tree encodes itself: bytes nobody else holds
+ * are kept as they are when the commit is cached, where bytes of ours would be copied first.
+ */
+export function recordText(value: unknown): string {
+  return `${JSON.stringify(value)}\n`;
 }
 
 export function decodeJson<T>(bytes: Uint8Array, what: string): T {

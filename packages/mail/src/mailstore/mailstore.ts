@@ -3,7 +3,7 @@ import { Tree, type Author, type Store, type UpdateResult, type WriteOptions } f
 import { MailError } from './errors.js';
 import { applyFlags, normalizeFlags, sameFlags, type FlagOp } from './flags.js';
 import {
-  BOXES, DELIMITER, LAYOUT, MAILBOX_FILE, STATE_KEY, boxKey, boxName, decodeJson, encodeJson, layoutOf, metaKey, rawPath, recordPath,
+  BOXES, DELIMITER, LAYOUT, MAILBOX_FILE, STATE_KEY, boxKey, boxName, decodeJson, recordText, layoutOf, metaKey, rawPath, recordPath,
   type MailboxMeta, type MessageMeta,
 } from './layout.js';
 import { MailboxView } from './mailbox-view.js';
@@ -234,12 +234,12 @@ export class Mailstore {
         const id = (await tree.idOf(boxKey(name)))!;
         const meta = decodeJson<MailboxMeta>((await tree.get(metaKey(name)))!, metaKey(name));
         await tree.setObject(boxKey(target), '40000', id);
-        await tree.set(metaKey(target), encodeJson({ ...meta, name: target, uidValidity: await this.nextUidValidity(tree), specialUse: name === 'INBOX' ? undefined : meta.specialUse }));
+        await tree.set(metaKey(target), recordText({ ...meta, name: target, uidValidity: await this.nextUidValidity(tree), specialUse: name === 'INBOX' ? undefined : meta.specialUse }));
         if (name === 'INBOX') {
           // INBOX stays, empty, with its UIDVALIDITY and UIDNEXT: its UIDs are not reused. Empty, it
           // can take the current layout whatever it had.
           await tree.remove(boxKey(name));
-          await tree.set(metaKey(name), encodeJson({ ...meta, highestModseq: meta.highestModseq + 1, layout: LAYOUT }));
+          await tree.set(metaKey(name), recordText({ ...meta, highestModseq: meta.highestModseq + 1, layout: LAYOUT }));
         } else {
           await tree.remove(boxKey(name));
         }
@@ -251,7 +251,7 @@ export class Mailstore {
     const box = canonicalName(name);
     await this.commit(`${subscribed ? 'Subscribe to' : 'Unsubscribe from'} mailbox ${box}`, async (tree) => {
       const meta = await this.readMeta(tree, box);
-      if (meta.subscribed !== subscribed) await tree.set(metaKey(box), encodeJson({ ...meta, subscribed }));
+      if (meta.subscribed !== subscribed) await tree.set(metaKey(box), recordText({ ...meta, subscribed }));
     });
   }
 
@@ -275,7 +275,7 @@ export class Mailstore {
       const at = placeIn(box, meta);
       await putBytes(tree, at, uid, raw);
       await putRecord(tree, at, uid, { flags, modseq, internalDate, size: raw.length });
-      await tree.set(metaKey(box), encodeJson({ ...meta, uidNext: uid + 1, highestModseq: modseq }));
+      await tree.set(metaKey(box), recordText({ ...meta, uidNext: uid + 1, highestModseq: modseq }));
       done = { uidValidity: meta.uidValidity, uid, modseq };
     }, true);
     return { ...done!, commit };
@@ -311,7 +311,7 @@ export class Mailstore {
           await putRecord(tree, at, uid, { flags: m.flags, modseq, internalDate: m.internalDate, size: m.raw.length });
           uid++;
         }
-        await tree.set(metaKey(box), encodeJson({ ...meta, uidNext: uid, highestModseq: modseq }));
+        await tree.set(metaKey(box), recordText({ ...meta, uidNext: uid, highestModseq: modseq }));
         return { first: meta.uidNext, last: uid - 1 };
       });
       first ??= uids.first;
@@ -357,7 +357,7 @@ export class Mailstore {
         result.changed.push({ uid, flags: next, modseq });
       }
       if (result.changed.length > 0) {
-        await tree.set(metaKey(box), encodeJson({ ...meta, highestModseq: modseq }));
+        await tree.set(metaKey(box), recordText({ ...meta, highestModseq: modseq }));
         result.modseq = modseq;
       }
       return result.changed.length;
@@ -378,7 +378,7 @@ export class Mailstore {
       for (const uid of gone) {
         await removeMessage(tree, at, uid);
       }
-      if (gone.length > 0) await tree.set(metaKey(box), encodeJson({ ...view.meta, highestModseq: view.meta.highestModseq + 1 }));
+      if (gone.length > 0) await tree.set(metaKey(box), recordText({ ...view.meta, highestModseq: view.meta.highestModseq + 1 }));
       return gone.length;
     });
     return gone;
@@ -412,13 +412,13 @@ export class Mailstore {
       }
       if (result.from.length === 0) return 0;
       this.recent.adding(target.uidValidity, target.uidNext);
-      await tree.set(metaKey(dst), encodeJson({ ...(src === dst ? await this.readMeta(tree, dst) : target), uidNext, highestModseq: modseq }));
+      await tree.set(metaKey(dst), recordText({ ...(src === dst ? await this.readMeta(tree, dst) : target), uidNext, highestModseq: modseq }));
       if (options.move) {
         const from = placeIn(src, view.meta);
         for (const uid of result.from) {
           await removeMessage(tree, from, uid);
         }
-        await tree.set(metaKey(src), encodeJson({ ...view.meta, highestModseq: view.meta.highestModseq + 1 }));
+        await tree.set(metaKey(src), recordText({ ...view.meta, highestModseq: view.meta.highestModseq + 1 }));
       }
       return result.from.length;
     });
@@ -448,11 +448,11 @@ export class Mailstore {
         if (b.deleted) {
           if ((await tree.kind(metaKey(b.name))) !== undefined) throw new MailError('CANNOT', `a mailbox ${b.name} exists again: rename it, then undo again`);
           await tree.setObject(boxKey(b.name), '40000', b.deleted.treeId);
-          await tree.set(metaKey(b.name), encodeJson({ ...b.deleted.meta, name: b.name, uidValidity: await this.nextUidValidity(tree), highestModseq: b.deleted.meta.highestModseq + 1 }));
+          await tree.set(metaKey(b.name), recordText({ ...b.deleted.meta, name: b.name, uidValidity: await this.nextUidValidity(tree), highestModseq: b.deleted.meta.highestModseq + 1 }));
         }
         if (b.subscribed) {
           const meta = await this.readMeta(tree, b.name);
-          await tree.set(metaKey(b.name), encodeJson({ ...meta, subscribed: b.subscribed.before }));
+          await tree.set(metaKey(b.name), recordText({ ...meta, subscribed: b.subscribed.before }));
         }
         if (b.added.length + b.removed.length + b.flags.length === 0) continue;
         const view = await this.view(b.name, tree).catch((e: unknown) => {
@@ -481,7 +481,7 @@ export class Mailstore {
           if (sameFlags(next, e.flags)) continue;
           await putRecord(tree, at, f.uid, { flags: next, modseq, internalDate: e.internalDate, size: e.size });
         }
-        await tree.set(metaKey(b.name), encodeJson({ ...(await this.readMeta(tree, b.name)), uidNext, highestModseq: modseq }));
+        await tree.set(metaKey(b.name), recordText({ ...(await this.readMeta(tree, b.name)), uidNext, highestModseq: modseq }));
       }
     }, true);
     return { commit: id, subject };
@@ -523,13 +523,13 @@ export class Mailstore {
   private async nextUidValidity(tree: Tree): Promise<number> {
     const state = (await tree.get(STATE_KEY)) ? decodeJson<{ lastUidValidity?: number }>((await tree.get(STATE_KEY))!, STATE_KEY) : {};
     const v = Math.max(Math.floor(this.clock() / 1000) % 0xffffffff, (state.lastUidValidity ?? 0) + 1);
-    await tree.set(STATE_KEY, encodeJson({ ...state, lastUidValidity: v }));
+    await tree.set(STATE_KEY, recordText({ ...state, lastUidValidity: v }));
     return v;
   }
 
   private async writeNewBox(tree: Tree, name: string, specialUse: string | undefined): Promise<MailboxMeta> {
     const meta: MailboxMeta = { name, uidValidity: await this.nextUidValidity(tree), uidNext: 1, highestModseq: 1, subscribed: true, ...(specialUse ? { specialUse } : {}), layout: LAYOUT };
-    await tree.set(metaKey(name), encodeJson(meta));
+    await tree.set(metaKey(name), recordText(meta));
     return meta;
   }
 
@@ -586,7 +586,7 @@ async function putBytes(tree: Tree, at: Placement, uid: number, bytes: Uint8Arra
 
 async function putRecord(tree: Tree, at: Placement, uid: number, meta: MessageMeta & { size: number }): Promise<void> {
   const { flags, modseq, internalDate, size } = meta;
-  await tree.set(at.record(uid), encodeJson({ flags, modseq, internalDate, size }));
+  await tree.set(at.record(uid), recordText({ flags, modseq, internalDate, size }));
 }
 
 async function removeMessage(tree: Tree, at: Placement, uid: number): Promise<void> {
