@@ -50,21 +50,34 @@ export class TreeEntryMap implements TreeEntries {
     return this.entries();
   }
 
+  /** Where entry `name` is in the list, or -1 (absent, or not found by search in a tree out of order). */
+  indexOf(name: string): number {
+    const e = this.get(name);
+    if (e === undefined) return -1;
+    const i = this.at(name, e.mode === '40000');
+    return this.list[i] === e ? i : -1;
+  }
+
   /** The entry `name` where git's order puts a value (or, with `dir`, a directory) of that name. */
   private search(name: string, dir: boolean): TreeEntry | undefined {
-    const probe = dir ? { name, mode: '40000' as const, id: '' } : { name, mode: '100644' as const, id: '' };
+    const i = this.at(name, dir);
+    return i >= 0 ? this.list[i] : undefined;
+  }
+
+  /** Where git's order puts a value (or, with `dir`, a directory) named `name` in the list, if it is there; else -1. */
+  private at(name: string, dir: boolean): number {
+    const probe: TreeEntry = { name, mode: dir ? '40000' : '100644', id: '' };
     const list = this.list;
     let lo = 0;
     let hi = list.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const e = list[mid]!;
-      const c = compareEntries(e, probe);
-      if (c === 0) return e.name === name ? e : undefined;
+      const c = compareEntries(list[mid]!, probe);
+      if (c === 0) return list[mid]!.name === name ? mid : -1;
       if (c < 0) lo = mid + 1;
       else hi = mid - 1;
     }
-    return undefined;
+    return -1;
   }
 
   private byName(): Map<string, TreeEntry> {

@@ -51,10 +51,27 @@ interface Written {
   /** Where the directory is ('' for the root). */
   path: string;
   id: ObjectId;
-  entries: TreeEntry[];
+  /** The entries in git's order, listed on first use (only trees put in the cache need them). */
+  readonly entries: TreeEntry[];
   encoded: EncodedTree;
   /** Values of this directory written as blobs: once stored they become stored nodes (see write()). */
   blobs: { name: string; node: BlobNode; id: ObjectId }[];
+}
+
+class WrittenTree implements Written {
+  private list: TreeEntry[] | (() => TreeEntry[]);
+
+  constructor(
+    readonly dir: DirNode, readonly path: string, readonly id: ObjectId, entries: TreeEntry[] | (() => TreeEntry[]),
+    readonly encoded: EncodedTree, readonly blobs: Written['blobs'],
+  ) {
+    this.list = entries;
+  }
+
+  get entries(): TreeEntry[] {
+    if (typeof this.list === 'function') this.list = this.list();
+    return this.list;
+  }
 }
 
 /**
@@ -235,8 +252,10 @@ export class Tree {
     const node = await this.find(keySegments(key, true));
     if (!node) return undefined;
     if (node.t === 'blob' || (node.t === 'stored' && !isTreeMode(node.mode))) return 'value';
-    const dir = await this.asDir(node);
-    return dir && (await this.hasEntries(dir)) ? 'tree' : undefined;
+    if (node.t === 'dir') return (await this.hasEntries(node)) ? 'tree' : undefined;
+    // A stored directory nobody edited: its entries say, with no DirNode made to ask them.
+    const entries = this.objects.cachedTree(node.id) ?? (await this.objects.tree(node.id));
+    return entries.size > 0 ? 'tree' : undefined;
   }
 
   /**
@@ -481,65 +500,89 @@ export class Tree {
    */
   private encodeDir(dir: DirNode, batch: Staged[], written: Written[], path: string, arena?: ByteArena): ObjectId | undefined {
     if (dir.id !== undefined) return dir.id;
-    const entries: TreeEntry[] = [];
     const blobs: Written['blobs'] = [];
-    const entryOf = (name: string, n: Node): TreeEntry | undefined => {
-      if (n.t === 'stored') return { name, mode: n.mode, id: n.id };
-      if (n.t === 'blob') {
-        const id = this.objects.store.hash('blob', n.bytes);
-        batch.push({ type: 'blob', body: n.bytes, id, name: joinKey(path, name) });
-        blobs.push({ name, node: n, id });
-        return { name, mode: n.mode, id };
-      }
-      const id = this.encodeDir(n, batch, written, joinKey(path, name), arena);
-      return id === undefined ? undefined : { name, mode: '40000', id };
-    };
     const stored = entryList(dir.stored);
+    let entries: TreeEntry[] | (() => TreeEntry[]);
     let encoded: EncodedTree | undefined;
     if (keepsOrder(dir)) {
       // Each change replaces or removes an entry: the stored order holds, with no sort (the usual edit
       // of a large directory, one value changed in it).
       const before = dir.stored instanceof TreeEntryMap ? dir.stored.encoded : undefined;
-      // When no entry goes and none changes its mode, the bytes are those of the stored tree (one this
-      // process wrote) with the changed ids written over: no encoding of every name again.
-      let patched: Uint8Array | undefined = before && (arena ? arena.copy(before.body) : before.body.slice());
-      for (let i = 0; i < stored.length; i++) {
-        const e = stored[i]!;
-        const n = dir.overrides.get(e.name);
-        if (n === undefined) {
-          entries.push(e);
-          continue;
-        }
-        const changed = n === null ? undefined : entryOf(e.name, n);
-        if (changed) entries.push(changed);
-        if (patched && changed?.mode === e.mode) hexInto(changed.id, patched, before!.idAt[i]!);
-        else patched = undefined;
+      // Each changed entry's new value, and where it stands among the stored ones.
+      const changed: (TreeEntry | undefined)[] = [];
+      const at: number[] = [];
+      let patchable = before !== undefined;
+      for (const [name, n] of dir.overrides) {
+        const i = (dir.stored as TreeEntryMap).indexOf(name);
+        const e = n === null ? undefined : this.entryOf(name, n, batch, written, blobs, path, arena);
+        changed.push(e);
+        at.push(i);
+        if (i < 0 || e === undefined || e.mode !== stored[i]!.mode) patchable = false;
       }
-      if (patched) encoded = { body: patched, idAt: before!.idAt };
+      if (patchable) {
+        // No entry goes and none changes its mode: the bytes are those of the stored tree (one this
+        // process wrote) with the changed ids written over, with no encoding of every name again, and
+        // the list of entries is made only if someone asks (the cache, for the last version of a group).
+        const body = arena ? arena.copy(before!.body) : before!.body.slice();
+        for (let k = 0; k < at.length; k++) hexInto(changed[k]!.id, body, before!.idAt[at[k]!]!);
+        encoded = { body, idAt: before!.idAt };
+        entries = () => {
+          const list = stored.slice();
+          for (let k = 0; k < at.length; k++) list[at[k]!] = changed[k]!;
+          return list;
+        };
+      } else {
+        const byName = new Map<string, TreeEntry | undefined>();
+        let k = 0;
+        for (const name of dir.overrides.keys()) byName.set(name, changed[k++]);
+        const list: TreeEntry[] = [];
+        for (const e of stored) {
+          if (!byName.has(e.name)) list.push(e);
+          else if (byName.get(e.name) !== undefined) list.push(byName.get(e.name)!);
+        }
+        entries = list;
+      }
     } else {
       const changed: TreeEntry[] = [];
       for (const [name, n] of dir.overrides) {
-        const added = n === null ? undefined : entryOf(name, n);
+        const added = n === null ? undefined : this.entryOf(name, n, batch, written, blobs, path, arena);
         if (added) changed.push(added);
       }
       changed.sort(compareEntries);
       // The stored entries are in git's order already: merged with the few changed ones rather than
       // sorted again (a message added to a directory of 500 cost 4,000 comparisons).
+      const list: TreeEntry[] = [];
       let j = 0;
       for (const e of stored) {
         if (dir.overrides.has(e.name)) continue;
-        while (j < changed.length && compareEntries(changed[j]!, e) < 0) entries.push(changed[j++]!);
-        entries.push(e);
+        while (j < changed.length && compareEntries(changed[j]!, e) < 0) list.push(changed[j++]!);
+        list.push(e);
       }
-      while (j < changed.length) entries.push(changed[j++]!);
+      while (j < changed.length) list.push(changed[j++]!);
+      entries = list;
     }
-    if (entries.length === 0 && path !== '') return undefined;
-    encoded ??= encodeSortedTreeAt(entries);
+    if (typeof entries !== 'function' && entries.length === 0 && path !== '') return undefined;
+    encoded ??= encodeSortedTreeAt(entries as TreeEntry[]);
     const { body } = encoded;
     const id = this.objects.store.hash('tree', body);
     batch.push({ type: 'tree', body, id, name: path });
-    written.push({ dir, path, id, entries, encoded, blobs });
+    written.push(new WrittenTree(dir, path, id, entries, encoded, blobs));
     return id;
+  }
+
+  /** The entry `name` gets for node `n` of a directory at `path` being encoded (encoding it first when it is one). */
+  private entryOf(
+    name: string, n: Node, batch: Staged[], written: Written[], blobs: Written['blobs'], path: string, arena: ByteArena | undefined,
+  ): TreeEntry | undefined {
+    if (n.t === 'stored') return { name, mode: n.mode, id: n.id };
+    if (n.t === 'blob') {
+      const id = this.objects.store.hash('blob', n.bytes);
+      batch.push({ type: 'blob', body: n.bytes, id, name: joinKey(path, name) });
+      blobs.push({ name, node: n, id });
+      return { name, mode: n.mode, id };
+    }
+    const id = this.encodeDir(n, batch, written, joinKey(path, name), arena);
+    return id === undefined ? undefined : { name, mode: '40000', id };
   }
 }
 

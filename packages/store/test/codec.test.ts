@@ -133,6 +133,11 @@ test('the entries of a tree are found by name as a Map finds them, in git order 
     for (const n of [...probes, ...ordered.map((e) => e.name)]) {
       assert.equal(map.get(n), byName.get(n), n);
       assert.equal(map.has(n), byName.has(n), n);
+      // Where it is: always found in git's order; out of order, found right or not at all.
+      const i = map.indexOf(n);
+      if (!byName.has(n)) assert.equal(i, -1, n);
+      else if (sorted) assert.equal(ordered[i], byName.get(n), n);
+      else assert.ok(i === -1 || ordered[i] === byName.get(n), n);
     }
   }), { numRuns: 2000 });
 });
