@@ -55,8 +55,22 @@ export function boxName(segment: string): string {
   return segment.replace(/%2E/gi, '.').replace(/%2F/gi, '/').replace(/%25/g, '%');
 }
 
-export const boxKey = (name: string) => `${BOXES}/${boxSegment(name)}`;
-export const metaKey = (name: string) => `${boxKey(name)}/${MAILBOX_FILE}`;
+/** The keys of the mailboxes lately asked for: every command on a mailbox asks (three replacements each). */
+const boxKeys = new Map<string, { box: string; meta: string }>();
+
+function keysOf(name: string): { box: string; meta: string } {
+  let k = boxKeys.get(name);
+  if (k === undefined) {
+    const box = `${BOXES}/${boxSegment(name)}`;
+    k = { box, meta: `${box}/${MAILBOX_FILE}` };
+    if (boxKeys.size >= 1024) boxKeys.clear();
+    boxKeys.set(name, k);
+  }
+  return k;
+}
+
+export const boxKey = (name: string) => keysOf(name).box;
+export const metaKey = (name: string) => keysOf(name).meta;
 
 /**
  * Where a mailbox puts the message of a UID, below its own key:
