@@ -374,8 +374,13 @@ export class Tree {
   // ---- editing -------------------------------------------------------------------------------
 
   private copyDir(d: DirNode): DirNode {
-    const overrides = new Map(d.overrides);
-    for (const n of overrides.values()) if (n?.t === 'dir') n.frozen = true;
+    // forEach, not new Map(d.overrides): copying through the iterator made an array per entry, and a
+    // group commit copies the directories on its path for every write (each write's rollback point).
+    const overrides = new Map<string, Node | null>();
+    d.overrides.forEach((n, name) => {
+      if (n?.t === 'dir') n.frozen = true;
+      overrides.set(name, n);
+    });
     return { t: 'dir', stored: d.stored, overrides, frozen: false, id: d.id };
   }
 
@@ -512,13 +517,14 @@ export class Tree {
       const changed: (TreeEntry | undefined)[] = [];
       const at: number[] = [];
       let patchable = before !== undefined;
-      for (const [name, n] of dir.overrides) {
-        const i = (dir.stored as TreeEntryMap).indexOf(name);
+      const storedMap = dir.stored instanceof TreeEntryMap ? dir.stored : undefined;
+      dir.overrides.forEach((n, name) => {
+        const i = storedMap ? storedMap.indexOf(name) : -1;
         const e = n === null ? undefined : this.entryOf(name, n, batch, written, blobs, path, arena);
         changed.push(e);
         at.push(i);
         if (i < 0 || e === undefined || e.mode !== stored[i]!.mode) patchable = false;
-      }
+      });
       if (patchable) {
         // No entry goes and none changes its mode: the bytes are those of the stored tree (one this
         // process wrote) with the changed ids written over, with no encoding of every name again, and
@@ -593,10 +599,11 @@ export class Tree {
  */
 function keepsOrder(dir: DirNode): boolean {
   if (dir.overrides.size > dir.stored.size) return false;
-  for (const [name, n] of dir.overrides) {
-    const old = dir.stored.get(name);
-    if (!old) return false;
-    if (n !== null && (old.mode === '40000') !== (n.t === 'dir' || n.mode === '40000')) return false;
-  }
-  return true;
+  // forEach: a for-of over the entries made an array per entry.
+  let kept = true;
+  dir.overrides.forEach((n, name) => {
+    const old = kept ? dir.stored.get(name) : undefined;
+    if (!old || (n !== null && (old.mode === '40000') !== (n.t === 'dir' || n.mode === '40000'))) kept = false;
+  });
+  return kept;
 }
