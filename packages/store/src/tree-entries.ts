@@ -52,10 +52,8 @@ export class TreeEntryMap implements TreeEntries {
 
   /** Where entry `name` is in the list, or -1 (absent, or not found by search in a tree out of order). */
   indexOf(name: string): number {
-    const e = this.get(name);
-    if (e === undefined) return -1;
-    const i = this.at(name, e.mode === '40000');
-    return this.list[i] === e ? i : -1;
+    const i = this.at(name, false);
+    return i >= 0 ? i : this.at(name, true);
   }
 
   /** The entry `name` where git's order puts a value (or, with `dir`, a directory) of that name. */

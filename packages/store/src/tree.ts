@@ -512,12 +512,12 @@ export class Tree {
     if (keepsOrder(dir)) {
       // Each change replaces or removes an entry: the stored order holds, with no sort (the usual edit
       // of a large directory, one value changed in it).
-      const before = dir.stored instanceof TreeEntryMap ? dir.stored.encoded : undefined;
+      const storedMap = dir.stored instanceof TreeEntryMap ? dir.stored : undefined;
+      const before = storedMap?.encoded;
       // Each changed entry's new value, and where it stands among the stored ones.
       const changed: (TreeEntry | undefined)[] = [];
       const at: number[] = [];
       let patchable = before !== undefined;
-      const storedMap = dir.stored instanceof TreeEntryMap ? dir.stored : undefined;
       dir.overrides.forEach((n, name) => {
         const i = storedMap ? storedMap.indexOf(name) : -1;
         const e = n === null ? undefined : this.entryOf(name, n, batch, written, blobs, path, arena);

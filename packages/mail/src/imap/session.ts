@@ -48,11 +48,6 @@ export class CommandError extends Error {
 const MAIL_ERROR_CODES: Record<string, string> = { NONEXISTENT: 'NONEXISTENT', ALREADYEXISTS: 'ALREADYEXISTS', CANNOT: 'CANNOT', TRYCREATE: 'TRYCREATE', LIMIT: 'LIMIT' };
 
 /**
- * One client's IMAP session: its state (RFC 3501 3), who logged in, the mailbox selected and the
- * snapshot of it the client knows, and the extensions it enabled. Commands are carried out by the
- * handlers in ./commands; this class holds what they share.
- */
-/**
  * The last FETCH FLAGS line made for each flag list of a message record (views share the record, and
  * its list, between sessions): every session on a mailbox reports each change with the same bytes.
  */
@@ -66,6 +61,11 @@ function sharedFlagsLine(seq: number, uid: number, flags: readonly string[], mod
   return line;
 }
 
+/**
+ * One client's IMAP session: its state (RFC 3501 3), who logged in, the mailbox selected and the
+ * snapshot of it the client knows, and the extensions it enabled. Commands are carried out by the
+ * handlers in ./commands; this class holds what they share.
+ */
 export class Session {
   state: State = 'not-authenticated';
   user: string | undefined;

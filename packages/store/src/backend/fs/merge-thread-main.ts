@@ -2,10 +2,10 @@
 // result, the index's bytes moved rather than copied, or with the error as data. Files to create are
 // made at once, between the steps of a merge.
 import { parentPort } from 'node:worker_threads';
-import { openSync, unlinkSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import { StoreError } from '../../errors.js';
 import { concatenateFiles } from './concat-packs.js';
-import { isNotFound } from './files.js';
+import { removeFile } from './files.js';
 import type { MergeReply, ThreadJob } from './merge-thread.js';
 
 const port = parentPort;
@@ -19,7 +19,7 @@ port.on('message', (message: ThreadJob) => {
   }
   if ('remove' in message) {
     try {
-      for (const path of message.remove.paths) removeIfThere(path);
+      for (const path of message.remove.paths) removeFile(path);
       port.postMessage({ id, removed: true } satisfies MergeReply);
     } catch (e) {
       port.postMessage({ id, error: { message: e instanceof Error ? e.message : String(e) } } satisfies MergeReply);
@@ -52,12 +52,4 @@ function createFiles(paths: readonly string[], mode: number): (number | null)[] 
       return null;
     }
   });
-}
-
-function removeIfThere(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-  }
 }

@@ -2,9 +2,9 @@
 // store the process has open, so that the copy and hashing of merged packs run beside the event loop
 // instead of on it. It also makes the empty files the write path fills (fresh-files.ts) and deletes
 // the packs a merge replaced, each a batch of system calls for one message. It is started at its
-// first job, does not keep the process alive while idle, and is started again if it dies. Where there can be no thread (a bundle shipped without the module file,
-// or a process whose permissions forbid workers, as the sealed daemon's do), merges run on the event
-// loop as before.
+// first job, does not keep the process alive while idle, and is started again if it dies. Where there
+// can be no thread (a bundle shipped without the module file, or a process whose permissions forbid
+// workers, as the sealed daemon's do), merges run on the event loop as before.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
