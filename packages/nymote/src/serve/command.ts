@@ -10,9 +10,6 @@ import { CONFIG_FILE, SERVICES, applyFlags, defaults, readConfigFile } from './c
 import { runDaemon, serviceLines } from './daemon.js';
 import { isSealed, runSealed } from './sealed.js';
 
-/** Object caches of the daemon's store: what a few active users touch, not a history's worth. */
-export const DAEMON_CACHE = { treeEntries: 100_000, commits: 10_000, blobBytes: 8 << 20 };
-
 const portOptions = Object.fromEntries(SERVICES.map((s) => [`${s}-port`, { type: 'string' as const }]));
 
 export const serveCommand: Command<Context> = defineCommand({
@@ -71,9 +68,8 @@ example:
     }
     io.interrupted(); // asked for before anything else, so that a signal during start-up also ends us cleanly
     const base = defaults(process.getuid?.() === 0 || io.env['NYMOTE_PORTS'] === 'standard');
-    // Every version of a big calendar's or mailbox's directory would otherwise stay cached: the
-    // daemon keeps what is hot and lets the rest go (issue target: 80 MB idle).
-    const session = new StoreSession(io, storeRepository(dataDir), DAEMON_CACHE);
+    // A service: its store's caches keep what is hot and let the rest go (SERVICE_CACHE; issue target: 80 MB idle).
+    const session = new StoreSession(io, storeRepository(dataDir));
     try {
       const { store } = await session.open({ create: true, service: true });
       const accounts = new Accounts(store);
