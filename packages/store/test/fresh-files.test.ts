@@ -4,17 +4,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { FreshFiles } from '../src/backend/fs/fresh-files.js';
 import { stopMergeThread } from '../src/backend/fs/merge-thread.js';
-import { FRESH_PREFIX, PackSet } from '../src/backend/fs/packs.js';
+import { FRESH_PREFIX, PackSet, TEMP_DIR } from '../src/backend/fs/packs.js';
 import { initRepository, openRepository } from '../src/backend/fs/index.js';
 import { git, tempDir } from './helpers/git.js';
 
 const text = new TextEncoder();
 const openSet = (packDir: string) => new PackSet(packDir, { readExternal: async () => undefined, onWarning: () => {} });
-const ready = (packDir: string) => readdirSync(packDir).filter((n) => n.startsWith(FRESH_PREFIX));
+const ready = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []).filter((n) => n.startsWith(FRESH_PREFIX));
 const packs = (packDir: string) => readdirSync(packDir).filter((n) => n.endsWith('.pack'));
 
 /** A batch of `n` small blobs, distinct per `tag`. */
@@ -28,11 +28,12 @@ async function until(check: () => boolean, what: string): Promise<void> {
   assert.ok(check(), what);
 }
 
-test('a busy writer gets files made ahead; packs written into them are whole, read-only and read by git', async () => {
+test('a busy writer gets files made ahead beside the pack directory; packs linked from them are whole, read-only and read by git', async () => {
   const { dir, cleanup } = tempDir();
   try {
     git(['init', '-q', '--bare', dir]);
     const packDir = join(dir, 'objects', 'pack');
+    const tempDir = join(dir, 'objects', TEMP_DIR);
     const set = openSet(packDir);
     const written: { id: string; body: Uint8Array }[] = [];
     const write = (tag: string) => {
@@ -42,30 +43,35 @@ test('a busy writer gets files made ahead; packs written into them are whole, re
     };
     // A few packs: no pool yet (a command that commits once never starts one).
     for (let i = 0; i < 4; i++) write(`early ${i}`);
-    assert.deepEqual(ready(packDir), [], 'no files made for a writer of a few packs');
+    assert.deepEqual(ready(tempDir), [], 'no files made for a writer of a few packs');
     for (let i = 0; i < 8; i++) write(`busy ${i}`);
-    await until(() => ready(packDir).length > 0, 'files made ahead once the writer is busy');
-    const made = new Set(ready(packDir));
-    for (const name of made) {
-      const st = statSync(join(packDir, name));
+    await until(() => ready(tempDir).length > 0, 'files made ahead once the writer is busy');
+    assert.deepEqual(ready(packDir), [], 'none made in the pack directory');
+    const made = new Set<number>();
+    for (const name of ready(tempDir)) {
+      const st = statSync(join(tempDir, name));
       assert.equal(st.size, 0);
       assert.equal(st.mode & 0o777, 0o444, 'made read-only, as packs are');
+      made.add(st.ino);
     }
     // The files are on disk before the pool has them in hand (the answer of the thread that made them
     // comes in a later turn of the event loop): one pack a turn until one of them is used.
-    for (let i = 0; i < 100 && [...made].every((n) => ready(packDir).includes(n)); i++) {
+    const linked = () => readdirSync(packDir).some((n) => made.has(statSync(join(packDir, n)).ino));
+    for (let i = 0; i < 100 && !linked(); i++) {
       write(`pooled ${i}`);
       await new Promise((r) => setTimeout(r, 10));
     }
-    assert.ok([...made].some((n) => !ready(packDir).includes(n)), 'packs were written into files made ahead');
+    assert.ok(linked(), 'packs were written into files made ahead');
     for (const p of packs(packDir)) assert.equal(statSync(join(packDir, p)).mode & 0o777, 0o444);
-    // git finds every object, and its checks pass with the pool's files beside the packs.
+    // git finds every object, and its checks pass with the pool's directory beside the packs.
     for (const p of packs(packDir)) git(['--git-dir', dir, 'verify-pack', join(packDir, p.replace(/\.pack$/, '.idx'))]);
     for (const w of written) assert.equal(git(['--git-dir', dir, 'cat-file', 'blob', w.id]), new TextDecoder().decode(w.body));
     git(['--git-dir', dir, 'fsck', '--strict', '--no-dangling']);
+    assert.match(git(['--git-dir', dir, 'count-objects', '-v']), /^garbage: 0$/m);
     for (const w of written) assert.ok(set.has(w.id));
     await set.close();
-    assert.deepEqual(ready(packDir), [], 'close() removes the files not used');
+    assert.deepEqual(readdirSync(tempDir), [], 'close() removes the files not used, and the temp names of those used');
+    for (const n of readdirSync(packDir)) assert.equal(statSync(join(packDir, n)).nlink, 1, `${n} has one name`);
   } finally {
     cleanup();
   }
@@ -160,15 +166,19 @@ test('gc removes files of a pool a killed process left behind, once old', async 
     const packDir = join(dir, 'objects', 'pack');
     for (let i = 0; i < 12; i++) await backend.objects.writeBatch(batch(`c ${i}`, 20));
     await backend.close();
-    const leftover = join(packDir, `${FRESH_PREFIX}12345_deadbeef0`);
-    mkdirSync(packDir, { recursive: true });
-    closeSync(openSync(leftover, 'wx', 0o444));
+    // In the pack directory (where earlier versions made them) and in the temp directory.
+    const tempDir = join(dir, 'objects', TEMP_DIR);
+    const leftovers = [join(packDir, `${FRESH_PREFIX}12345_deadbeef0`), join(tempDir, `${FRESH_PREFIX}12345_deadbeef1`)];
+    const recent = join(tempDir, `${FRESH_PREFIX}12345_deadbeef2`);
+    mkdirSync(tempDir, { recursive: true });
+    for (const f of [...leftovers, recent]) closeSync(openSync(f, 'wx', 0o444));
     const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
-    utimesSync(leftover, old, old);
+    for (const f of leftovers) utimesSync(f, old, old);
     const again = await openRepository(dir, {});
     try {
       await again.gc();
       assert.ok(!readdirSync(packDir).includes(`${FRESH_PREFIX}12345_deadbeef0`));
+      assert.deepEqual(readdirSync(tempDir), [`${FRESH_PREFIX}12345_deadbeef2`], 'the old one goes, the recent one (a live pool\'s) stays');
     } finally {
       await again.close();
     }

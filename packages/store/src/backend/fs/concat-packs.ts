@@ -24,7 +24,7 @@ import type { ObjectId } from '../../git/id.js';
 import { HEADER_BYTES } from '../../git/pack/entry-header.js';
 import { PackIndex, PackIndexBuilder } from '../../git/pack/pack-index.js';
 import { TRAILER_BYTES } from '../../git/pack/pack-reader.js';
-import { closeQuietly, removeQuietly, tempPath, writeNewFile } from './files.js';
+import { closeQuietly, removeQuietly, writeNewFile } from './files.js';
 import { nodeSha1 } from './hash.js';
 import { runOffThread } from './merge-thread.js';
 import { checkPackChecksum, PackStream, type PackFile, type PackSet } from './packs.js';
@@ -58,7 +58,7 @@ export async function concatenatePacks(
   set: PackSet, packs: readonly PackFile[], fsync: boolean, options: { thread?: boolean } = {},
 ): Promise<Concatenated> {
   const job: ConcatJob = {
-    packs: packs.map((p) => p.path), tmpPack: tempPath(set.packDir, 'tmp_pack_'), tmpIdx: tempPath(set.packDir, 'tmp_idx_'), fsync,
+    packs: packs.map((p) => p.path), tmpPack: set.tempPath('tmp_pack_'), tmpIdx: set.tempPath('tmp_idx_'), fsync,
   };
   const done = (options.thread === false ? undefined : runOffThread(job)) ?? concatenateFiles(job);
   let result: ConcatDone;

@@ -1,6 +1,7 @@
 // Empty temp files made ahead of need, beside the event loop, for the write path to fill: a group commit's
-// pack and its index are written into two of them and renamed into place, so the commit never waits
-// for the file system to find a free inode.
+// pack and its index are written into two of them and linked into the pack directory (they are made in
+// a directory of their own, TEMP_DIR in packs.ts, whose lock the pack directory's renames never wait
+// for), so the commit never waits for the file system to find a free inode.
 //
 // Why: creating a file is the dearest step of a small pack's write where many files were deleted in
 // the last minute. ext4 without a journal (the /tmp of many machines) skips every inode freed in that
@@ -13,12 +14,14 @@
 // The files are fresh: made for this, never anyone's before, so no reader can hold one open, as a
 // reader may hold a deleted pack. They are created read-only (0444, as packs are), which binds later
 // opens, not the descriptor of the create, which stays open for writing. Their names are temp names
-// ("tmp_pack_ready_"), which git ignores and gc removes once old: a process that is killed leaves at most
-// TARGET empty files behind, and one that writes a few packs only never starts a pool.
+// ("tmp_pack_ready_"), which gc removes once old: a process that is killed leaves at most TARGET empty
+// files behind, and the temp names of the few packs it linked since its last batch (second names of
+// packs, harmless); one that writes a few packs only never starts a pool.
 import { open } from 'node:fs';
+import { mkdir, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { closeQuietly, removeQuietly, tempPath } from './files.js';
-import { createFilesOffThread } from './merge-thread.js';
+import { createFilesOffThread, removeFilesOffThread } from './merge-thread.js';
 
 const openFile = promisify(open);
 
@@ -58,6 +61,10 @@ export class FreshFiles {
   private closed = false;
   /** When a create last failed (performance.now()): the callers make their own files for a while. */
   private failedAt = -Infinity;
+  /** Names of taken files that now have another (see spent()), to remove with the next batch. */
+  private spentPaths: string[] = [];
+  /** Whether the directory is known to exist (made before the first batch, and after a failed one). */
+  private dirMade = false;
 
   constructor(
     private readonly dir: string,
@@ -78,11 +85,20 @@ export class FreshFiles {
     return file;
   }
 
-  /** Closes and deletes the files not taken, those of a batch being made too. */
+  /**
+   * The taken file `path` has been linked where it belongs: its name here goes with the next batch (a
+   * removal is a message to the other thread, dearer than the unlink it asks for).
+   */
+  spent(path: string): void {
+    this.spentPaths.push(path);
+  }
+
+  /** Closes and deletes the files not taken, those of a batch being made too, and the names spent. */
   async close(): Promise<void> {
     this.closed = true;
     for (const f of this.ready.splice(0)) discard(f);
     await this.refilling;
+    for (const path of this.spentPaths.splice(0)) removeQuietly(path);
   }
 
   private refill(): void {
@@ -92,8 +108,16 @@ export class FreshFiles {
     });
   }
 
-  /** Makes files up to TARGET, in one batch: on the merge thread, else on the thread pool. */
+  /** Removes the names spent, then makes files up to TARGET, in one batch: on the merge thread, else on the thread pool. */
   private async fill(): Promise<void> {
+    const spent = this.spentPaths.splice(0);
+    if (spent.length > 0) {
+      await (removeFilesOffThread(spent) ?? Promise.all(spent.map((path) => unlink(path)))).catch(() => {});
+    }
+    if (!this.dirMade) {
+      await mkdir(this.dir, { recursive: true }).catch(() => {});
+      this.dirMade = true;
+    }
     const paths = Array.from({ length: TARGET - this.ready.length }, () => tempPath(this.dir, this.prefix));
     const fds = await (createFilesOffThread(paths, MODE)?.catch(() => paths.map(() => null))
       ?? Promise.all(paths.map((path) => openFile(path, 'wx+', MODE).catch(() => null))));
@@ -102,7 +126,10 @@ export class FreshFiles {
       const fd = fds[i];
       // No directory yet, no space, no permission: the write path makes its own files for a while, and
       // reports what goes wrong there.
-      if (fd === null || fd === undefined) this.failedAt = made;
+      if (fd === null || fd === undefined) {
+        this.failedAt = made;
+        this.dirMade = false;
+      }
       else if (this.closed) discard({ path, fd, made });
       else this.ready.push({ path, fd, made });
     });

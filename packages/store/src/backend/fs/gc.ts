@@ -75,6 +75,7 @@ export async function collectGarbage(objects: FsObjects, refs: FsRefs, options: 
 
   const temps = (await loose.removeStaleTemps(STALE_TEMP_MS))
     + removeOldFiles(packs.packDir, 'tmp_pack_', STALE_TEMP_MS) + removeOldFiles(packs.packDir, 'tmp_idx_', STALE_TEMP_MS)
+    + removeOldFiles(packs.tempDir, '', STALE_TEMP_MS)
     // Spares of ref files (ref-spares.ts) left by processes that exited; a live one's, if taken, is missed.
     + removeOldFiles(join(refs.dir, SPARES_DIR), '', STALE_TEMP_MS);
   if (temps > 0) say(`gc: removed ${temps} temp files left by killed processes`);

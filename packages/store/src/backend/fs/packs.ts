@@ -5,11 +5,11 @@
 // Reading is synchronous (see files.ts): positional reads from an open descriptor, a listing of the pack
 // directory on a miss, and opening a new pack. Writing a pack (megabytes, perhaps) stays asynchronous.
 import {
-  closeSync, createReadStream, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeSync,
+  closeSync, createReadStream, existsSync, fstatSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { link, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { StoreError } from '../../errors.js';
 import type { ObjectId } from '../../git/id.js';
 import type { ObjectType, RawObject } from '../../git/object.js';
@@ -23,7 +23,7 @@ import { writePack, type PackObject } from '../../git/pack/pack-writer.js';
 import type { RandomAccess } from '../../git/pack/types.js';
 import { toHex } from '../../git/bytes.js';
 import {
-  closeOnPool, closeQuietly, createFileForReadingSync, flushFd, fsyncDir, isNotFound, makeDirsSync, removeQuietly, statOrUndefined, tempPath, writeAllSync, writeNewFile,
+  closeOnPool, closeQuietly, createFileForReadingSync, errnoCode, flushFd, fsyncDir, isNotFound, makeDirsSync, removeQuietly, statOrUndefined, tempPath, writeAllSync, writeNewFile,
 } from './files.js';
 import { FreshFiles } from './fresh-files.js';
 import { removeFilesOffThread } from './merge-thread.js';
@@ -33,8 +33,21 @@ import { nodeZlib } from './zlib.js';
 const PACK_IDX_RE = /^(pack-[0-9a-f]{40})\.idx$/;
 /** The names of the empty files kept ready for writeSmall (fresh-files.ts): temp names to git and gc. */
 export const FRESH_PREFIX = 'tmp_pack_ready_';
-/** A temp file writeSmall fills, open for reading and writing. */
-type TempFile = { path: string; fd: number };
+/**
+ * The directory of the files made ahead and of merges' temp files: beside objects/pack, not in it
+ * (git looks in objects/ only at pack/, info/ and the two-hex-digit directories of loose objects).
+ *
+ * Why apart: creating a file holds its directory's lock while the file system looks for a free inode,
+ * which on ext4 without a journal takes up to a millisecond where many files were deleted in the last
+ * minutes (see fresh-files.ts). Made in objects/pack, every such create on the merge thread held up
+ * the event loop's next rename there: 600 µs a rename in a test of the two threads, 23% of the event
+ * loop of a server flagging messages on such a disk. Made here, the files are linked into the pack
+ * directory (which locks only the pack directory) and their temp names removed later, in batches, off
+ * the event loop.
+ */
+export const TEMP_DIR = 'nymote-tmp';
+/** A temp file writeSmall fills, open for reading and writing; `made` when it comes from the pool, in tempDir. */
+type TempFile = { path: string; fd: number; made?: number };
 /** The id being looked up by PackSet.find, as bytes (parsed once for all the packs). */
 const probe = new Uint8Array(20);
 /** Inflated delta bases kept for all the packs of one objects directory. */
@@ -397,9 +410,20 @@ export class PackSet {
 
   /** Empty files for writeSmall, made ahead off the event loop once it writes often (fresh-files.ts). */
   private readonly fresh: FreshFiles;
+  /** Where the pool's files and merges' temp files are made (TEMP_DIR). */
+  readonly tempDir: string;
+  /** False once link() failed other than on an existing name: files from tempDir are then renamed in. */
+  private links = true;
 
   constructor(readonly packDir: string, private readonly options: PackSetOptions) {
-    this.fresh = new FreshFiles(packDir, FRESH_PREFIX);
+    this.tempDir = join(dirname(packDir), TEMP_DIR);
+    this.fresh = new FreshFiles(this.tempDir, FRESH_PREFIX);
+  }
+
+  /** A temp path in tempDir (made when missing), for a file the merge thread writes and installFiles() takes. */
+  tempPath(prefix: string): string {
+    mkdirSync(this.tempDir, { recursive: true });
+    return tempPath(this.tempDir, prefix);
   }
 
   get files(): readonly PackFile[] {
@@ -501,8 +525,8 @@ export class PackSet {
         index = this.newFileHolding(written.index, pooled);
         closeSync(index.fd);
         // The .pack before the .idx: readers (git too) find packs by their index.
-        renameSync(pack.path, `${base}.pack`);
-        renameSync(index.path, `${base}.idx`);
+        this.placeSync(pack, `${base}.pack`);
+        this.placeSync(index, `${base}.idx`);
         fd = pack.fd;
         break;
       } catch (e) {
@@ -517,6 +541,32 @@ export class PackSet {
     const opened = this.open(name, written.index, written.pack.length, fd);
     if (!opened) throw new Error(`${base}.pack: written but could not be opened`);
     return opened;
+  }
+
+  /**
+   * Gives the temp file `file` the name `target` in the pack directory: a file of the pool is linked
+   * (see TEMP_DIR) and its temp name removed later; one made here is renamed. A name already there is
+   * the same pack (packs are named by their checksum), and stays.
+   */
+  private placeSync(file: TempFile, target: string): void {
+    if (file.made === undefined || !this.links) {
+      renameSync(file.path, target);
+      return;
+    }
+    try {
+      linkSync(file.path, target);
+    } catch (e) {
+      if (errnoCode(e) === 'EEXIST') {
+        this.fresh.spent(file.path);
+        return;
+      }
+      if (isNotFound(e)) throw e;
+      // No hard links on this file system: move the file instead, from now on.
+      this.links = false;
+      renameSync(file.path, target);
+      return;
+    }
+    this.fresh.spent(file.path);
   }
 
   /**
@@ -625,8 +675,8 @@ export class PackSet {
     }
     const base = join(this.packDir, name);
     try {
-      await rename(tmpPack, `${base}.pack`);
-      await rename(tmpIdx, `${base}.idx`);
+      await this.placeFile(tmpPack, `${base}.pack`);
+      await this.placeFile(tmpIdx, `${base}.idx`);
     } catch (e) {
       await unlink(tmpPack).catch(() => {});
       await unlink(tmpIdx).catch(() => {});
@@ -636,6 +686,17 @@ export class PackSet {
     const pack = this.packs.find((p) => p.name === name) ?? this.open(name, indexBytes, undefined, undefined, merged);
     if (!pack) throw new Error(`${base}.pack: written but could not be opened`);
     return pack;
+  }
+
+  /** placeSync() for installFiles: a file in tempDir is linked in and its temp name removed; one in the pack directory is renamed. */
+  private async placeFile(path: string, target: string): Promise<void> {
+    if (dirname(path) === this.packDir || !this.links) return rename(path, target);
+    try {
+      await link(path, target);
+    } catch (e) {
+      if (errnoCode(e) !== 'EEXIST') return rename(path, target);
+    }
+    await unlink(path).catch(() => {});
   }
 
   async close(): Promise<void> {
