@@ -694,7 +694,11 @@ export class PackSet {
     try {
       await link(path, target);
     } catch (e) {
-      if (errnoCode(e) !== 'EEXIST') return rename(path, target);
+      if (isNotFound(e)) throw e;
+      if (errnoCode(e) !== 'EEXIST') {
+        this.links = false;
+        return rename(path, target);
+      }
     }
     await unlink(path).catch(() => {});
   }
