@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { initRepository } from '../src/node.js';
@@ -41,7 +41,9 @@ async function countTogether(extra: string[]): Promise<void> {
   }
 }
 
-async function killWhileWriting(commits: number, mode: 'one' | 'group', spareRestMs?: string): Promise<void> {
+test('SIGKILL while writes are published late (a journal) loses no returned commit; git fsck is clean', () => killWhileWriting(600, 'lagged'));
+
+async function killWhileWriting(commits: number, mode: 'one' | 'group' | 'lagged', spareRestMs?: string): Promise<void> {
   const { dir, cleanup } = tempDir();
   try {
     const b = await initRepository(dir);
@@ -77,8 +79,13 @@ async function killWhileWriting(commits: number, mode: 'one' | 'group', spareRes
     const onBranch = new Set(git(['--git-dir', dir, 'rev-list', 'main']).trim().split('\n'));
     for (const [i, id] of returned) assert.ok(onBranch.has(id), `commit ${i} (${id}) returned but is not on main`);
     git(['--git-dir', dir, 'fsck', '--strict', '--no-dangling']);
+    if (mode === 'lagged') {
+      // Every killed writer's journal was published by the next one, and the last one's on close.
+      const journals = join(dir, 'nymote-journal');
+      assert.deepEqual(existsSync(journals) ? readdirSync(journals) : [], []);
+    }
     // The group mode wrote packs and merged them, or it did not test what it says.
-    if (mode === 'group') assert.ok(readdirSync(join(dir, 'objects', 'pack')).some((n) => n.endsWith('.pack')), 'no pack written');
+    if (mode !== 'one') assert.ok(readdirSync(join(dir, 'objects', 'pack')).some((n) => n.endsWith('.pack')), 'no pack written');
   } finally {
     cleanup();
   }

@@ -38,7 +38,8 @@ export class LockFile {
     /** target + ".lock". */
     readonly path: string,
     fd: number,
-    private readonly ino: number,
+    /** The lock file's inode: what tells later whether the file there is still this lock. */
+    readonly ino: number,
     private readonly options: LockOptions,
     private readonly spares: SparePool | undefined,
     /** The size of a spare taken as the lock: what is written over it must not leave its tail. */

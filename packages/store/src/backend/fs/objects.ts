@@ -12,6 +12,7 @@ import type { LooseWrite } from './loose-objects.js';
 import { findAlternates, ObjectDatabase } from './object-database.js';
 import type { ResolvedOptions } from './options.js';
 import type { PackFile, PackSetOptions } from './packs.js';
+import type { Lag } from './lagged-publish.js';
 
 /**
  * Budget of the raw-object cache. Small: the Store keeps its own caches of parsed trees, commits and
@@ -29,6 +30,12 @@ export class FsObjects implements ObjectStore {
   private readonly all: readonly ObjectDatabase[];
   /** Merges the small packs that writeBatch leaves, and packs loose objects when asked to (options.autoPack). */
   readonly autoPack: AutoPack;
+  /** Late publication (lagged-publish.ts), when the repository was opened with publishLagMs. */
+  lag: Lag | undefined;
+  /** Objects written but not yet published, readable meanwhile. */
+  private readonly pending = new Map<ObjectId, RawObject>();
+  private pendingList: (LooseWrite & { name?: string })[] = [];
+  private pendingBytes = 0;
 
   private constructor(
     readonly local: ObjectDatabase,
@@ -61,7 +68,7 @@ export class FsObjects implements ObjectStore {
   async read(id: ObjectId): Promise<RawObject | undefined> {
     // Not an id: nothing to find, and it must never become a path ("../../x").
     if (!isObjectId(id)) return undefined;
-    const hit = this.cache.get(id);
+    const hit = this.pending.get(id) ?? this.cache.get(id);
     if (hit) return hit;
     await yieldIfBusy();
     for (const db of this.all) {
@@ -183,6 +190,18 @@ export class FsObjects implements ObjectStore {
       bytes += objects[i]!.body.length;
     }
     if (fresh.length > 0) await yieldIfBusy();
+    if (this.lag && fresh.length >= this.options.packThreshold && !this.options.fsync) {
+      // In the journal before this returns; in a pack at the next publication.
+      const bodies = this.lag.journal().appendObjects(fresh);
+      fresh.forEach((o, i) => {
+        const body = bodies[i]!;
+        this.pending.set(o.id, { type: o.type, body });
+        this.pendingList.push({ id: o.id, type: o.type, body });
+        this.pendingBytes += body.length;
+      });
+      this.lag.schedule();
+      return ids;
+    }
     if (fresh.length >= this.options.packThreshold) {
       // No delta search here: it costs CPU on the write path, and merges and gc search later. Successive
       // versions of a path (a directory edited by each commit of a group) become deltas without one.
@@ -237,9 +256,40 @@ export class FsObjects implements ObjectStore {
     return [...found].sort().slice(0, limit);
   }
 
+  /**
+   * Writes the objects written since the last publication as one pack (lagged-publish.ts). They stay
+   * readable from memory until the pack is in place.
+   */
+  async publishObjects(): Promise<void> {
+    const list = this.pendingList;
+    if (list.length === 0) return;
+    const bytes = this.pendingBytes;
+    this.pendingList = [];
+    this.pendingBytes = 0;
+    try {
+      if (bytes <= SMALL_PACK_BYTES) this.local.packs.writeSmall(list);
+      else await this.local.packs.write(list, { deltas: false, fsync: false });
+    } catch (e) {
+      this.pendingList = [...list, ...this.pendingList];
+      this.pendingBytes += bytes;
+      throw e;
+    }
+    for (const o of list) this.pending.delete(o.id);
+    this.autoPack.schedule();
+  }
+
+  /** Stores the objects of a dead process's journal (lagged-publish.ts) as one pack, each checked against its id. */
+  async writeRecovered(objects: readonly { id: ObjectId; type: ObjectType; body: Uint8Array }[], file: string): Promise<void> {
+    for (const o of objects) {
+      if (this.hash(o.type, o.body) !== o.id) throw new StoreError('corrupt-object', `${file}: object ${o.id} does not hash to its id`, { file, id: o.id });
+    }
+    const fresh = objects.filter((o) => !this.knownStored(o.id));
+    if (fresh.length > 0) await this.local.packs.write(fresh, { deltas: false, fsync: this.options.fsync });
+  }
+
   /** Stored for sure, as far as memory tells: no syscall. False means "unknown", not "absent". */
   private knownStored(id: ObjectId): boolean {
-    if (this.present.has(id) || this.cache.has(id)) return true;
+    if (this.pending.has(id) || this.present.has(id) || this.cache.has(id)) return true;
     for (const db of this.all) if (db.packs.has(id)) return true;
     return false;
   }

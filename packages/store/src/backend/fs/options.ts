@@ -38,6 +38,13 @@ export interface FsBackendOptions {
    * (ref-spares.ts; default SPARE_REST_MS, 1000 ms). For tests.
    */
   spareRestMs?: number;
+  /**
+   * Publish writes late, at most this many milliseconds after they return (lagged-publish.ts): objects
+   * and ref moves go to a journal at once and to packs and ref files for many writes together. Readers
+   * in this process see each write at once, other processes (git too) up to this much later. Undefined
+   * or 0 (default): every write is published before it returns. Without fsync only.
+   */
+  publishLagMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -48,6 +55,7 @@ export interface ResolvedOptions {
   autoPack: AutoPackLimits | false;
   onWarning: (message: string) => void;
   spareRestMs: number;
+  publishLagMs: number;
 }
 
 export function resolveOptions(o: FsBackendOptions = {}): ResolvedOptions {
@@ -66,5 +74,6 @@ export function resolveOptions(o: FsBackendOptions = {}): ResolvedOptions {
     },
     onWarning: o.onWarning ?? ((m) => process.emitWarning(m, { code: 'NYMOTE_FS' })),
     spareRestMs: Math.max(0, o.spareRestMs ?? SPARE_REST_MS),
+    publishLagMs: o.fsync ? 0 : Math.max(0, o.publishLagMs ?? 0),
   };
 }

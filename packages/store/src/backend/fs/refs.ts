@@ -12,10 +12,11 @@ import { StoreError } from '../../errors.js';
 import { isObjectId, type ObjectId } from '../../git/id.js';
 import type { RefStore, RefUpdate } from '../types.js';
 import { yieldIfBusy } from './fairness.js';
-import { errnoCode, fsyncDir, isNotFound, removeEmptyDirs, removeFile, statOrUndefined } from './files.js';
+import { errnoCode, fsyncDir, isNotFound, removeEmptyDirs, removeFile, removeQuietly, statOrUndefined } from './files.js';
 import { LockFile, type LockOptions } from './lock.js';
 import { readLooseRef, walkLooseRefs, type LooseRef } from './loose-refs.js';
 import { SparePools } from './ref-spares.js';
+import { inodeOf, type Lag } from './lagged-publish.js';
 import { emptyPackedRefs, formatPackedRefs, parsePackedRefs, type PackedRef, type PackedRefs } from './packed-refs.js';
 import { checkRefName, compareRefNames } from './ref-names.js';
 import type { ResolvedOptions } from './options.js';
@@ -37,6 +38,10 @@ export class FsRefs implements RefStore {
    * renames another file over it, or removes it.
    */
   private readonly written = new Map<string, { id: ObjectId; ino: number; size: number; mtimeMs: number }>();
+  /** Late publication (lagged-publish.ts), when the repository was opened with publishLagMs. */
+  lag: Lag | undefined;
+  /** Refs whose lock this process holds, with the value they get at the next publication. */
+  private readonly held = new Map<string, { lock: LockFile; value: ObjectId }>();
 
   constructor(readonly dir: string, options: ResolvedOptions) {
     this.lockOptions = {
@@ -68,6 +73,8 @@ export class FsRefs implements RefStore {
   private resolve(name: string): ObjectId | undefined {
     let n = name;
     for (let depth = 0; depth <= MAX_SYMREF_DEPTH; depth++) {
+      const held = this.held.get(n);
+      if (held) return held.value;
       const loose = readLooseRef(this.dir, n);
       if (loose === undefined) return this.readPacked().refs.get(n)?.id;
       if ('id' in loose) return loose.id;
@@ -91,6 +98,7 @@ export class FsRefs implements RefStore {
       else id = this.resolveQuietly(name); // a symbolic ref under refs/ (origin/HEAD)
       if (id !== undefined) out.set(name, id);
     }
+    for (const [name, h] of this.held) if (name.startsWith(prefix)) out.set(name, h.value);
     return out;
   }
 
@@ -123,6 +131,21 @@ export class FsRefs implements RefStore {
   private async swapDirect(
     name: string, expected: ObjectId | undefined, next: ObjectId | undefined,
   ): Promise<boolean | { symbolic: string }> {
+    const held = this.held.get(name);
+    if (held !== undefined) {
+      // Ours until the next publication: compared and moved in memory and in the journal.
+      if (next === undefined) {
+        await this.lag!.publishNow(); // a deletion goes to disk at once, after what came before it
+      } else {
+        if (held.value !== expected) return false;
+        if (next === expected) return true;
+        this.lag!.journal().appendRef({ name, old: expected, next, lockIno: held.lock.ino });
+        held.value = next;
+        this.watcher.local({ name, old: expected, next });
+        this.lag!.schedule();
+        return true;
+      }
+    }
     if (next === undefined && expected === undefined) {
       const e = this.readDirectEntry(name);
       return e !== undefined && 'symbolic' in e ? e : e === undefined;
@@ -139,6 +162,7 @@ export class FsRefs implements RefStore {
     }
     let old: ObjectId | undefined;
     let changed = false;
+    let kept = false;
     try {
       // Read under the lock: this is the value nobody else can change until we release it.
       const current = this.readLockedEntry(name);
@@ -146,6 +170,15 @@ export class FsRefs implements RefStore {
       old = current?.id;
       if (old !== expected) return false;
       if (old === next) return true;
+      if (this.lag && next !== undefined) {
+        // Moved late: the lock stays held, so that nobody else moves the ref before it is published.
+        this.lag.journal().appendRef({ name, old, next, lockIno: lock.ino });
+        this.held.set(name, { lock, value: next });
+        kept = true;
+        this.watcher.local({ name, old, next });
+        this.lag.schedule();
+        return true;
+      }
       if (next !== undefined) {
         try {
           const st = await lock.commit(`${next}\n`);
@@ -161,14 +194,43 @@ export class FsRefs implements RefStore {
       }
       changed = true;
     } finally {
-      await lock.release();
-      // Taking the lock may have created directories (refs/heads/a/ for refs/heads/a/b); when the ref is
-      // not there now, remove them if empty, as git does. After the release: the lock file kept them busy.
-      const present = changed ? next !== undefined : old !== undefined;
-      if (!present) removeEmptyDirs(dirname(join(this.dir, name)), refsTopDir(this.dir, name));
+      if (!kept) {
+        await lock.release();
+        // Taking the lock may have created directories (refs/heads/a/ for refs/heads/a/b); when the ref is
+        // not there now, remove them if empty, as git does. After the release: the lock file kept them busy.
+        const present = changed ? next !== undefined : old !== undefined;
+        if (!present) removeEmptyDirs(dirname(join(this.dir, name)), refsTopDir(this.dir, name));
+      }
     }
     this.watcher.local({ name, old, next });
     return true;
+  }
+
+  /**
+   * Moves `name` to the last value a dead process's journal gave it (lagged-publish.ts): its lock, if
+   * still there, is removed; the ref is moved if it still has the value the journal started from;
+   * otherwise someone moved it meanwhile, and the journal's value goes under refs/nymote/recovered/.
+   */
+  async recover(name: string, v: { base: ObjectId | undefined; final: ObjectId; lockIno: number | undefined }): Promise<string | undefined> {
+    const lockPath = `${join(this.dir, name)}.lock`;
+    if (v.lockIno !== undefined && inodeOf(lockPath) === v.lockIno) removeQuietly(lockPath);
+    const current = this.resolve(name);
+    if (current === v.final) return undefined;
+    if (current === v.base && await this.compareAndSwap(name, v.base, v.final)) return undefined;
+    const aside = `refs/nymote/recovered/${name.replace(/^refs\//, '')}`;
+    await this.compareAndSwap(aside, this.resolve(aside), v.final);
+    return aside;
+  }
+
+  /** Renames each held lock over its ref (lagged-publish.ts): after publishObjects(), so that every object they name is in a pack. */
+  async publishRefs(): Promise<void> {
+    for (const [name, h] of [...this.held]) {
+      this.held.delete(name);
+      // commit() releases the lock either way; a failure leaves the value in the journal for recovery.
+      const st = await h.lock.commit(`${h.value}\n`);
+      this.written.set(name, { id: h.value, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
+      await h.lock.release();
+    }
   }
 
   async readSymbolic(name: string): Promise<string | undefined> {

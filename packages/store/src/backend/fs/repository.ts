@@ -11,6 +11,7 @@ import { parseLooseRef } from './loose-refs.js';
 import { FsObjects } from './objects.js';
 import { resolveOptions, type FsBackendOptions, type ResolvedOptions } from './options.js';
 import { FsRefs } from './refs.js';
+import { Publisher, recoverJournals } from './lagged-publish.js';
 
 export interface FsBackend extends Backend {
   /** The repository (git) directory, absolute. */
@@ -23,13 +24,21 @@ export interface FsBackend extends Backend {
 
 class FsRepository implements FsBackend {
   private running: Promise<GcResult> | undefined;
+  /** Late publication, with publishLagMs (lagged-publish.ts). */
+  private readonly publisher: Publisher | undefined;
 
   constructor(
     readonly dir: string,
     private readonly options: ResolvedOptions,
     private readonly fsObjects: FsObjects,
     private readonly fsRefs: FsRefs,
-  ) {}
+  ) {
+    if (options.publishLagMs > 0) {
+      this.publisher = new Publisher(dir, options.publishLagMs, fsObjects, fsRefs, options.onWarning);
+      fsObjects.lag = this.publisher;
+      fsRefs.lag = this.publisher;
+    }
+  }
 
   get objects(): ObjectStore {
     return this.fsObjects;
@@ -46,13 +55,17 @@ class FsRepository implements FsBackend {
   gc(options: GcOptions = {}): Promise<GcResult> {
     // One at a time per backend: a second caller waits for the running one instead of racing it.
     // A merge of small packs (auto-pack.ts) would race gc for the same packs: gc waits for it and stops new ones.
-    this.running ??= this.fsObjects.autoPack.exclusive(() => collectGarbage(this.fsObjects, this.fsRefs, options)).finally(() => {
+    this.running ??= this.fsObjects.autoPack.exclusive(async () => {
+      await this.publisher?.publishNow();
+      return collectGarbage(this.fsObjects, this.fsRefs, options);
+    }).finally(() => {
       this.running = undefined;
     });
     return this.running;
   }
 
   async close(): Promise<void> {
+    await this.publisher?.close();
     this.fsRefs.close();
     await this.fsObjects.close();
   }
@@ -71,7 +84,22 @@ export async function openRepository(dir: string, options?: FsBackendOptions): P
   await checkFormat(abs);
   const o = resolveOptions(options);
   const objects = await FsObjects.open(join(abs, 'objects'), o);
-  return new FsRepository(abs, o, objects, new FsRefs(abs, o));
+  const refs = new FsRefs(abs, o);
+  try {
+    // Before this process publishes late itself: a killed process's journal goes to disk first.
+    await recoverJournals(abs, async (r) => {
+      await objects.writeRecovered(r.objects, r.file);
+      for (const [name, v] of r.refs) {
+        const aside = await refs.recover(name, v);
+        if (aside) o.onWarning(`${name} was moved while ${r.file} was unpublished: its last value there, ${v.final}, is kept as ${aside}`);
+      }
+    });
+  } catch (e) {
+    refs.close();
+    await objects.close();
+    throw e;
+  }
+  return new FsRepository(abs, o, objects, refs);
 }
 
 /**
