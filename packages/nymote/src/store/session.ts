@@ -14,6 +14,12 @@ import { cliSchema } from './schema.js';
 const SERVICE_PACK_THRESHOLD = 2;
 
 /**
+ * A service publishes its writes this late at most (FsBackendOptions.publishLagMs): a burst of commits
+ * then makes one pack and one ref update per 20 ms instead of per group commit.
+ */
+const SERVICE_PUBLISH_LAG_MS = 20;
+
+/**
  * Object caches of a store that serves until stopped: what a few active users touch, not a history's
  * worth. A server caches every version it writes; with the store's defaults (sized for one command
  * reading a long history) `nymote mail serve` kept them by the hundred thousand, its resident memory
@@ -49,7 +55,11 @@ export class StoreSession implements StoreContext {
   private async openNow(create: boolean, service: boolean): Promise<Opened> {
     const options: FsBackendOptions = {
       onWarning: (m) => this.io.stderr.write(`nymote: warning: ${m}\n`),
-      ...(service ? { packThreshold: SERVICE_PACK_THRESHOLD, autoPack: { loose: AUTO_PACK_LOOSE, compact: { idleMs: COMPACT_IDLE_MS, minBytes: COMPACT_MIN_BYTES } } } : {}),
+      ...(service ? {
+        packThreshold: SERVICE_PACK_THRESHOLD,
+        autoPack: { loose: AUTO_PACK_LOOSE, compact: { idleMs: COMPACT_IDLE_MS, minBytes: COMPACT_MIN_BYTES } },
+        publishLagMs: SERVICE_PUBLISH_LAG_MS,
+      } : {}),
     };
     const backend = create ? await initRepository(this.repo, options) : await openRepository(this.repo, options);
     try {

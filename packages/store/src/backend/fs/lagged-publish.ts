@@ -30,6 +30,11 @@ export interface Lag {
   schedule(): void;
   /** Publishes now (and waits for one under way). */
   publishNow(): Promise<void>;
+  /**
+   * The publication running, if one is: a held ref must not move while it runs (its new value could
+   * name objects written after the publication took its list of objects).
+   */
+  running(): Promise<void> | undefined;
 }
 
 /** The two halves a publication writes, objects first. */
@@ -44,6 +49,7 @@ export class Publisher implements Lag {
   private current: Journal | undefined;
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
+  private inProgress: Promise<void> | undefined;
   private closed = false;
 
   constructor(
@@ -81,13 +87,24 @@ export class Publisher implements Lag {
       this.timer = undefined;
     }
     // One at a time: a publication asked for while one runs follows it.
-    const run = this.chain.then(async () => {
-      await this.objects.publishObjects();
-      await this.refs.publishRefs();
-      this.current?.reset();
+    const run = this.chain.then(() => {
+      const publication = (async () => {
+        // The objects first, all of those written so far: every value a held ref has now names only them.
+        await this.objects.publishObjects();
+        await this.refs.publishRefs();
+        this.current?.reset();
+      })();
+      this.inProgress = publication;
+      return publication.finally(() => {
+        this.inProgress = undefined;
+      });
     });
     this.chain = run.catch(() => {});
     return run;
+  }
+
+  running(): Promise<void> | undefined {
+    return this.inProgress;
   }
 
   /** Publishes what is left and removes the journal. */

@@ -133,6 +133,12 @@ export class FsRefs implements RefStore {
   ): Promise<boolean | { symbolic: string }> {
     const held = this.held.get(name);
     if (held !== undefined) {
+      const publishing = this.lag!.running();
+      if (publishing) {
+        // Moved after the publication, which may be writing this very ref: then it is not held any more.
+        await publishing.catch(() => {});
+        return this.swapDirect(name, expected, next);
+      }
       // Ours until the next publication: compared and moved in memory and in the journal.
       if (next === undefined) {
         await this.lag!.publishNow(); // a deletion goes to disk at once, after what came before it
