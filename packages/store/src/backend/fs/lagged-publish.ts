@@ -19,6 +19,9 @@ import { Journal, readJournal, type JournalObject } from './journal.js';
 /** The directory of the journals, in the repository (outside refs/ and objects/: git never looks there). */
 export const JOURNAL_DIR = 'nymote-journal';
 
+/** How long a failed publication waits before the next try (ms). */
+const RETRY_MS = 1000;
+
 /** The journals this process has open: a second opening of the same repository here must leave them be. */
 const OURS = new Set<string>();
 
@@ -70,15 +73,19 @@ export class Publisher implements Lag {
   }
 
   schedule(): void {
+    this.after(this.lagMs);
+  }
+
+  private after(ms: number): void {
     if (this.timer || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.publishNow().catch((e: unknown) => {
-        // Everything stays in memory and in the journal: the next publication tries again.
-        this.onWarning(`could not publish writes: ${(e as Error).message}`);
-        this.schedule();
+        // Everything stays in memory and in the journal: try again, once a second (a full disk, say).
+        this.onWarning(`could not publish writes (trying again in ${RETRY_MS} ms): ${(e as Error).message}`);
+        this.after(RETRY_MS);
       });
-    }, this.lagMs);
+    }, ms);
   }
 
   publishNow(): Promise<void> {
