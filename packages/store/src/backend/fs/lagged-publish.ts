@@ -10,10 +10,9 @@
 // (recoverJournals): its objects as one pack, then each ref moved from the value the journal started
 // from to its last one, the dead process's lock removed first; a ref moved by someone else meanwhile
 // gets the journal's value under refs/nymote/recovered/ instead, with a warning.
-import { mkdirSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { errnoCode, isNotFound, removeQuietly } from './files.js';
+import { errnoCode, isNotFound, removeQuietly, tempPath } from './files.js';
 import { Journal, readJournal, type JournalObject } from './journal.js';
 
 /** The directory of the journals, in the repository (outside refs/ and objects/: git never looks there). */
@@ -67,7 +66,8 @@ export class Publisher implements Lag {
     if (this.current) return this.current;
     const dir = join(this.gitDir, JOURNAL_DIR);
     mkdirSync(dir, { recursive: true });
-    this.current = Journal.create(join(dir, `${process.pid}-${randomBytes(6).toString('hex')}`));
+    // Named as temp files are, pid first: recovery tells a dead process's journal by it.
+    this.current = Journal.create(tempPath(dir, ''));
     OURS.add(this.current.path);
     return this.current;
   }
@@ -150,7 +150,7 @@ export async function recoverJournals(gitDir: string, publish: (r: Recovered) =>
   }
   let n = 0;
   for (const name of names) {
-    const m = /^(\d+)-[0-9a-f]+$/.exec(name);
+    const m = /^(\d+)_[0-9a-z]+$/.exec(name);
     if (!m || OURS.has(join(dir, name)) || alive(Number(m[1]))) continue;
     const claimed = join(dir, `${name}.recovering-${process.pid}`);
     try {
@@ -183,14 +183,5 @@ function alive(pid: number): boolean {
     return true;
   } catch (e) {
     return errnoCode(e) === 'EPERM';
-  }
-}
-
-/** The inode of `path`, or undefined. */
-export function inodeOf(path: string): number | undefined {
-  try {
-    return statSync(path).ino;
-  } catch {
-    return undefined;
   }
 }

@@ -32,10 +32,8 @@ export class FsObjects implements ObjectStore {
   readonly autoPack: AutoPack;
   /** Late publication (lagged-publish.ts), when the repository was opened with publishLagMs. */
   lag: Lag | undefined;
-  /** Objects written but not yet published, readable meanwhile. */
+  /** Objects written but not yet published, readable meanwhile, in the order written. */
   private readonly pending = new Map<ObjectId, RawObject>();
-  private pendingList: (LooseWrite & { name?: string })[] = [];
-  private pendingBytes = 0;
 
   private constructor(
     readonly local: ObjectDatabase,
@@ -190,15 +188,11 @@ export class FsObjects implements ObjectStore {
       bytes += objects[i]!.body.length;
     }
     if (fresh.length > 0) await yieldIfBusy();
-    if (this.lag && fresh.length >= this.options.packThreshold && !this.options.fsync) {
+    // (There is no lag with fsync: options.ts turns it off.)
+    if (this.lag && fresh.length >= this.options.packThreshold) {
       // In the journal before this returns; in a pack at the next publication.
       const bodies = this.lag.journal().appendObjects(fresh);
-      fresh.forEach((o, i) => {
-        const body = bodies[i]!;
-        this.pending.set(o.id, { type: o.type, body });
-        this.pendingList.push({ id: o.id, type: o.type, body });
-        this.pendingBytes += body.length;
-      });
+      fresh.forEach((o, i) => this.pending.set(o.id, { type: o.type, body: bodies[i]! }));
       this.lag.schedule();
       return ids;
     }
@@ -261,19 +255,16 @@ export class FsObjects implements ObjectStore {
    * readable from memory until the pack is in place.
    */
   async publishObjects(): Promise<void> {
-    const list = this.pendingList;
-    if (list.length === 0) return;
-    const bytes = this.pendingBytes;
-    this.pendingList = [];
-    this.pendingBytes = 0;
-    try {
-      if (bytes <= SMALL_PACK_BYTES) this.local.packs.writeSmall(list);
-      else await this.local.packs.write(list, { deltas: false, fsync: false });
-    } catch (e) {
-      this.pendingList = [...list, ...this.pendingList];
-      this.pendingBytes += bytes;
-      throw e;
+    if (this.pending.size === 0) return;
+    // Those written from here on go to the next publication (publications run one at a time).
+    const list: (LooseWrite & { name?: string })[] = [];
+    let bytes = 0;
+    for (const [id, o] of this.pending) {
+      list.push({ id, type: o.type, body: o.body });
+      bytes += o.body.length;
     }
+    if (bytes <= SMALL_PACK_BYTES) this.local.packs.writeSmall(list);
+    else await this.local.packs.write(list, { deltas: false, fsync: false });
     for (const o of list) this.pending.delete(o.id);
     this.autoPack.schedule();
   }

@@ -16,7 +16,7 @@ import { errnoCode, fsyncDir, isNotFound, removeEmptyDirs, removeFile, removeQui
 import { LockFile, type LockOptions } from './lock.js';
 import { readLooseRef, walkLooseRefs, type LooseRef } from './loose-refs.js';
 import { SparePools } from './ref-spares.js';
-import { inodeOf, type Lag } from './lagged-publish.js';
+import type { Lag } from './lagged-publish.js';
 import { emptyPackedRefs, formatPackedRefs, parsePackedRefs, type PackedRef, type PackedRefs } from './packed-refs.js';
 import { checkRefName, compareRefNames } from './ref-names.js';
 import type { ResolvedOptions } from './options.js';
@@ -144,12 +144,7 @@ export class FsRefs implements RefStore {
         await this.lag!.publishNow(); // a deletion goes to disk at once, after what came before it
       } else {
         if (held.value !== expected) return false;
-        if (next === expected) return true;
-        this.lag!.journal().appendRef({ name, old: expected, next, lockIno: held.lock.ino });
-        held.value = next;
-        this.watcher.local({ name, old: expected, next });
-        this.lag!.schedule();
-        return true;
+        return next === expected || this.moveLate(name, held.lock, expected, next);
       }
     }
     if (next === undefined && expected === undefined) {
@@ -178,12 +173,8 @@ export class FsRefs implements RefStore {
       if (old === next) return true;
       if (this.lag && next !== undefined) {
         // Moved late: the lock stays held, so that nobody else moves the ref before it is published.
-        this.lag.journal().appendRef({ name, old, next, lockIno: lock.ino });
-        this.held.set(name, { lock, value: next });
         kept = true;
-        this.watcher.local({ name, old, next });
-        this.lag.schedule();
-        return true;
+        return this.moveLate(name, lock, old, next);
       }
       if (next !== undefined) {
         try {
@@ -212,6 +203,15 @@ export class FsRefs implements RefStore {
     return true;
   }
 
+  /** Gives held ref `name` (its lock `lock`) the value `next`, in the journal and in memory, until the next publication. */
+  private moveLate(name: string, lock: LockFile, old: ObjectId | undefined, next: ObjectId): true {
+    this.lag!.journal().appendRef({ name, old, next, lockIno: lock.ino });
+    this.held.set(name, { lock, value: next });
+    this.watcher.local({ name, old, next });
+    this.lag!.schedule();
+    return true;
+  }
+
   /**
    * Moves `name` to the last value a dead process's journal gave it (lagged-publish.ts): its lock, if
    * still there, is removed; the ref is moved if it still has the value the journal started from;
@@ -219,7 +219,7 @@ export class FsRefs implements RefStore {
    */
   async recover(name: string, v: { base: ObjectId | undefined; final: ObjectId; lockIno: number | undefined }): Promise<string | undefined> {
     const lockPath = `${join(this.dir, name)}.lock`;
-    if (v.lockIno !== undefined && inodeOf(lockPath) === v.lockIno) removeQuietly(lockPath);
+    if (v.lockIno !== undefined && statOrUndefined(lockPath)?.ino === v.lockIno) removeQuietly(lockPath);
     const current = this.resolve(name);
     if (current === v.final) return undefined;
     if (current === v.base && await this.compareAndSwap(name, v.base, v.final)) return undefined;
